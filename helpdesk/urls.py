@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from helpdesk import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("staff/", include("tickets.urls")),
+    path("authentication/", include("helpdesk.portal_auth_urls")),
+    path("portal/", include("tickets.portal_urls")),
+    path("knowledge-base/", include("kb.urls")),
+    path("whatsapp/", include("whatsapp.urls")),
+]

@@ -1,0 +1,1 @@
+"""Admin registrations: the manager's configuration console."""

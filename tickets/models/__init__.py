@@ -1,0 +1,17 @@
+"""Ticket models, one module per area; import them all here so Django sees them."""
+
+from tickets.models.core import (  # noqa: F401
+    Attachment,
+    CustomField,
+    CustomFieldValue,
+    Department,
+    PredefinedReply,
+    Priority,
+    Service,
+    SpamFilter,
+    Task,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketStatus,
+)
