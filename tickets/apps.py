@@ -6,4 +6,4 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import channels  # noqa: F401  (registers the email reply channel)
+        from tickets import channels, tasks  # noqa: F401  (reply channels, task registry)
