@@ -1,0 +1,107 @@
+"""Template helpers of the agent workspace: SLA countdowns, file sizes, sanitised bodies."""
+
+import re
+
+import nh3
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from tickets import sla
+
+register = template.Library()
+
+# A quoted tail: "On <date>, <someone> wrote:" or the first of a run of "> " lines that
+# continues to the end of the message.
+_QUOTE_HEADER = re.compile(r"^(On .{4,200} wrote:|-----\s*Original Message\s*-----|From: .+)$", re.MULTILINE)
+
+
+@register.simple_tag
+def sla_badge(ticket: object, now: object = None) -> SafeString:
+    """Render the ticket's running SLA target as a countdown, 'paused' or 'breached'."""
+    cd = sla.countdown(
+        now=now or timezone.now(),
+        first_response_at=ticket.first_response_at,
+        first_response_due_at=ticket.first_response_due_at,
+        resolution_due_at=ticket.resolution_due_at,
+        closed_at=ticket.closed_at,
+        paused_at=ticket.sla_paused_at,
+    )
+    if cd.due_at is None:
+        return mark_safe('<span class="muted">—</span>')
+    title = timezone.localtime(cd.due_at).strftime("%Y-%m-%d %H:%M")
+    label = _("first response") if cd.target == "first_response" else _("resolution")
+    if cd.breached:
+        return format_html(
+            '<span class="tag danger" title="{} {}">{} · {}</span>',
+            label, title, _("breached"), sla.humanize_seconds(cd.seconds_left),
+        )
+    if cd.paused:
+        return format_html('<span class="tag" title="{} {}">{} · {}</span>', label, title, _("paused"),
+                           sla.humanize_seconds(cd.seconds_left))
+    css = "warn" if cd.seconds_left <= 3600 else "ok"
+    return format_html('<span class="tag {}" title="{} {}">{}</span>', css, label, title,
+                       sla.humanize_seconds(cd.seconds_left))
+
+
+@register.simple_tag
+def due_status(due_at: object, done_at: object = None, paused_at: object = None) -> SafeString:
+    """Render a due time with the time left, 'met' or 'breached'."""
+    if due_at is None:
+        return mark_safe('<span class="muted">—</span>')
+    now = paused_at or timezone.now()
+    when = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
+    if done_at is not None:
+        if done_at <= due_at:
+            return format_html('{} <span class="tag ok">{}</span>', when, _("met"))
+        return format_html('{} <span class="tag danger">{}</span>', when, _("breached"))
+    left = int((due_at - now).total_seconds())
+    if left < 0:
+        return format_html('{} <span class="tag danger">{} {}</span>', when, _("breached"),
+                           _("%(t)s ago") % {"t": sla.humanize_seconds(left)})
+    return format_html('{} <span class="tag {}">{}</span>', when, "warn" if left <= 3600 else "ok",
+                       _("%(t)s left") % {"t": sla.humanize_seconds(left)})
+
+
+@register.filter
+def filesize(size: int) -> str:
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1048576:.1f} MB"
+
+
+def split_quoted(text: str) -> tuple[str, str]:
+    """Split a plain-text body into (what was written, the quoted history below it)."""
+    match = _QUOTE_HEADER.search(text)
+    if match and match.start() > 0:
+        return text[: match.start()].rstrip(), text[match.start():]
+    lines = text.splitlines()
+    tail = len(lines)
+    while tail > 0 and (lines[tail - 1].startswith(">") or not lines[tail - 1].strip()):
+        tail -= 1
+    if tail < len(lines) and any(line.startswith(">") for line in lines[tail:]) and tail > 0:
+        return "\n".join(lines[:tail]).rstrip(), "\n".join(lines[tail:]).strip()
+    return text, ""
+
+
+@register.simple_tag
+def message_body(message: object) -> SafeString:
+    """Render a message body: sanitised HTML (again, defensively) or escaped text, with the
+    quoted history collapsed in a <details>."""
+    quoted_label = _("Show quoted history")
+    if message.body_html:
+        clean = nh3.clean(message.body_html, link_rel="noopener noreferrer nofollow")
+        return format_html('<div class="html-body">{}</div>', mark_safe(clean))
+    main, quoted = split_quoted(message.body_text or "")
+    if not quoted and message.original_text and message.original_text.strip() != main.strip():
+        quoted = message.original_text
+    html = format_html('<div class="text-body">{}</div>', main)
+    if quoted:
+        html += format_html('<details class="quoted"><summary>{}</summary><pre>{}</pre></details>', quoted_label,
+                            quoted)
+    return html
