@@ -1,12 +1,8 @@
 """The L1 agent's morning in a real browser (Debian's Chromium via Playwright) against the live
 server, with a real SMTP server on loopback receiving what the helpdesk sends."""
 
-import os
 import re
-import socket
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default as default_policy
+import time
 
 import pytest
 
@@ -16,73 +12,9 @@ from tickets.models import PredefinedReply, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
-                                                policy=default_policy))
-        return "250 OK"
-
-
-@pytest.fixture
-def ws_smtp(settings):
-    """A real SMTP server on loopback; the helpdesk's mail goes to it."""
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield inbox
-    controller.stop()
-
-
-@pytest.fixture
-def ws_page():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1440, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def _wait_for(predicate, timeout: float = 10.0) -> None:
-    import time
-
-    end = time.time() + timeout
-    while time.time() < end:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
-
-
-def test_l1_agent_morning_routine(live_server, ws_page, ws_smtp, tmp_path):
+def test_l1_agent_morning_routine(live_server, page, smtp_server, tmp_path):
     """Log in, open the morning view, answer with a personalised predefined reply and a file,
     add a note (no mail), escalate to Technical Support (the ticket leaves the L1 queue)."""
-    page = ws_page
     support = DepartmentFactory(name="Customer Support", email="support@company.com")
     technical = DepartmentFactory(name="Technical Support", email="tech@company.com")
     agent = StaffFactory(email="lina@company.com", full_name="Lina Agent", departments=[support])
@@ -130,8 +62,7 @@ def test_l1_agent_morning_routine(live_server, ws_page, ws_smtp, tmp_path):
     page.select_option("#reply-status", "answered")
     page.click("#reply-send")
     page.wait_for_selector(".flash .success")
-    _wait_for(lambda: len(ws_smtp.messages) == 1)
-    mail = ws_smtp.messages[0]
+    mail = smtp_server.wait_for(1)[0]
     assert mail["Subject"] == f"[Ticket ID: {ticket.pk}] Cannot log in to the portal"
     assert mail["To"] == "ana@client.example"
     assert mail["In-Reply-To"] == "<first@client.example>"
@@ -151,10 +82,8 @@ def test_l1_agent_morning_routine(live_server, ws_page, ws_smtp, tmp_path):
     page.wait_for_selector(".msg.note")
     assert "Checked the SSO logs" in page.inner_text(".msg.note")
     page.screenshot(path="/tmp/ws_ticket.png", full_page=True)
-    import time
-
     time.sleep(0.5)
-    assert len(ws_smtp.messages) == 1
+    assert len(smtp_server.messages) == 1
 
     # Escalate to Technical Support with a note: the ticket leaves the L1 agent's queue.
     page.click("#escalate summary")
@@ -168,5 +97,4 @@ def test_l1_agent_morning_routine(live_server, ws_page, ws_smtp, tmp_path):
     assert str(ticket.pk) not in numbers and len(numbers) == 1
     assert Ticket.objects.get(pk=ticket.pk).department == technical
     # Tom in Technical Support was told by email.
-    _wait_for(lambda: len(ws_smtp.messages) == 2)
-    assert ws_smtp.messages[1]["To"] == "tom@company.com"
+    assert smtp_server.wait_for(2)[1]["To"] == "tom@company.com"

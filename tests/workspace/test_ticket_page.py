@@ -149,7 +149,8 @@ def test_escalation_moves_the_ticket_out_of_the_agents_queue(agent_client, ticke
 
 def test_task_from_ticket_is_linked_both_ways(agent_client, ticket, technical):
     """A task created on the ticket belongs to it and shows on the page."""
-    agent_client.post(f"/staff/tickets/{ticket.pk}/task/", {"title": "Check the SSO server", "department": technical.pk})
+    data = {"title": "Check the SSO server", "department": technical.pk}
+    agent_client.post(f"/staff/tickets/{ticket.pk}/task/", data)
     task = Task.objects.get()
     assert task.ticket == ticket and task.department == technical
     assert "Check the SSO server" in agent_client.get(f"/staff/tickets/{ticket.pk}/").content.decode()
