@@ -43,6 +43,14 @@ def test_l1_agent_morning_routine(live_server, page, smtp_server, tmp_path):
     page.wait_for_url(re.compile(r"status=new&status=in-progress&status=on-hold"))
     assert page.locator("#queue-rows tr.queue-row").count() == 2
     page.screenshot(path="/tmp/ws_queue.png", full_page=True)
+    # The htmx refresh swaps the rows (and the counts out of band) and keeps the filters.
+    page.evaluate("window.scrollTo(0, 200)")
+    page.evaluate("htmx.ajax('GET', document.querySelector('#queue-rows').getAttribute('hx-get'),"
+                  " {target: '#queue-rows', swap: 'innerHTML'})")
+    page.wait_for_timeout(700)
+    assert page.locator("#queue-rows tr.queue-row").count() == 2
+    assert page.locator("#status-counts .sidebar-counts li").count() == 6
+    assert "status=new" in page.url
 
     # Keyboard: j selects the first row, o opens it (the oldest ticket at equal priority).
     page.keyboard.press("j")

@@ -220,3 +220,34 @@ def test_merged_ticket_redirects_to_its_target(agent_client, support):
     services.merge_tickets(target=target, sources=[source])
     r = agent_client.get(f"/staff/tickets/{source.pk}/")
     assert r.status_code == 302 and r["Location"] == f"/staff/tickets/{target.pk}/"
+
+
+def test_picker_offers_kb_links_when_the_kb_search_exists(agent_client, ticket, monkeypatch):
+    """With kb.search available the picker lists articles with their public link."""
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    @dataclass
+    class Hit:
+        title: str
+        url: str
+        snippet: str
+
+    fake = types.ModuleType("kb.search")
+    fake.search_articles = lambda q, *, include_staff_only=False, limit=10: [
+        Hit("Reset your password", "http://testserver/knowledge-base/reset/", "Steps <b>to</b> reset")]
+    monkeypatch.setitem(sys.modules, "kb.search", fake)
+    body = agent_client.get(f"/staff/tickets/{ticket.pk}/pickers/?q=reset").content.decode()
+    assert 'data-insert-link="http://testserver/knowledge-base/reset/"' in body and "Reset your password" in body
+
+
+def test_escalation_notice_skips_the_escalating_agent(ticket, agent, support, mailoutbox):
+    """The department's staff are told, except whoever escalated."""
+    from tickets.notify_escalation import notify_escalation
+
+    colleague = StaffFactory(email="col@company.com", departments=[support])
+    services.escalate(ticket=ticket, actor=agent, note="Needs a second pair of eyes.", assignee=colleague)
+    assert notify_escalation(ticket.pk, agent.pk) == 1
+    assert mailoutbox[-1].to == ["col@company.com"]
+    assert "Needs a second pair of eyes." in mailoutbox[-1].body
