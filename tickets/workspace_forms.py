@@ -25,6 +25,10 @@ class QueueConfig:
     staff: list = field(default_factory=list)
 
     @property
+    def department_ids(self) -> list[int]:
+        return [d.pk for d in self.departments]
+
+    @property
     def open_status_ids(self) -> list[int]:
         return [s.pk for s in self.statuses if not s.is_closed]
 

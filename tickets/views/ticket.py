@@ -92,7 +92,8 @@ def _neighbours(request: HttpRequest, ticket: Ticket, config: QueueConfig) -> tu
     query = QueryDict(raw) if raw is not None else morning_query()
     filters = QueueFilterForm(query, config=config).to_filter()
     return queries.queue_neighbours(
-        user=request.user, filters=filters, ticket=ticket, open_status_ids=config.open_status_ids
+        user=request.user, filters=filters, ticket=ticket, open_status_ids=config.open_status_ids,
+        department_ids=config.department_ids,
     )
 
 
