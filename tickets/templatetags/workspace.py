@@ -105,3 +105,14 @@ def message_body(message: object) -> SafeString:
         html += format_html('<details class="quoted"><summary>{}</summary><pre>{}</pre></details>', quoted_label,
                             quoted)
     return html
+
+
+@register.simple_tag
+def ago(moment: object, now: object = None) -> str:
+    """Return 'x min ago' for a past moment (cheaper than naturaltime in long lists)."""
+    if moment is None:
+        return ""
+    seconds = int(((now or timezone.now()) - moment).total_seconds())
+    if seconds < 60:
+        return _("just now")
+    return _("%(t)s ago") % {"t": sla.humanize_seconds(seconds)}
