@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -127,8 +128,9 @@ def _text_search(q: str) -> Q:
     message bodies (see migration 0004); SQLite: LIKE scans.
     """
     q = q.strip()[:200]
-    cond = Q(pk=int(q.lstrip("#"))) if q.lstrip("#").isdigit() and len(q) < 19 else Q(pk__in=[])
+    number = int(q.lstrip("#")) if q.lstrip("#").isdigit() and len(q) < 19 else None
     if connection.vendor != "postgresql":
+        cond = Q(pk=number) if number is not None else Q(pk__in=[])
         if len(q) >= 2:
             cond |= (
                 Q(subject__icontains=q)
@@ -137,8 +139,12 @@ def _text_search(q: str) -> Q:
                 | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
             )
         return cond
+    # One id set, each branch on its own index, so the planner semi-joins a small list.
     parts: list[str] = []
     params: list[object] = []
+    if number is not None:
+        parts.append("SELECT %s::bigint")
+        params.append(number)
     if len(q) >= 3:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         parts.append(
@@ -148,14 +154,16 @@ def _text_search(q: str) -> Q:
         params += [like, like, like]
     words = [w for w in re.findall(r"\w+", q.lower()) if len(w) >= 2][:8]
     if words:
+        # Prefix matching on words, except a bare number (exact: a prefix of 123 matches 1234…).
+        terms = [w if w.isdigit() else f"{w}:*" for w in words]
         parts.append(
             "SELECT ticket_id FROM tickets_ticketmessage "
             "WHERE to_tsvector('simple'::regconfig, body_text) @@ to_tsquery('simple'::regconfig, %s)"
         )
-        params.append(" & ".join(f"{w}:*" for w in words))
-    if parts:
-        cond |= Q(pk__in=RawSQL(" UNION ".join(parts), params))
-    return cond
+        params.append(" & ".join(terms))
+    if not parts:
+        return Q(pk__in=[])
+    return Q(pk__in=RawSQL(" UNION ".join(parts), params))
 
 
 def queue_tickets(
@@ -306,6 +314,20 @@ def queue_neighbours(
     prev = qs.filter(_before(c)).order_by(*QUEUE_ORDER_REVERSED).values_list("pk", flat=True).first()
     nxt = qs.filter(_after(c)).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
     return prev, nxt
+
+
+STATUS_COUNTS_TTL = 15
+
+
+def cached_status_counts(*, user: object, department_ids: Sequence[int]) -> dict[int, int]:
+    """Return status_counts, shared for 15 s by everyone who sees the same departments."""
+    scope = "all" if getattr(user, "is_manager", False) else ",".join(str(i) for i in sorted(department_ids))
+    key = f"queue:status-counts:{scope}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = status_counts(user=user)
+        cache.set(key, counts, STATUS_COUNTS_TTL)
+    return counts
 
 
 def status_counts(*, user: object, cap: int = STATUS_COUNT_CAP) -> dict[int, int]:

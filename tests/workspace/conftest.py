@@ -37,3 +37,13 @@ def contact():
 def agent_client(client, agent):
     client.force_login(agent)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Status counts and presence live in the cache; start every test with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

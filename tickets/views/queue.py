@@ -65,7 +65,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     query_string = query.urlencode()
     if request.session.get(SESSION_QUERY_KEY) != query_string:
         request.session[SESSION_QUERY_KEY] = query_string
-    counts = queries.status_counts(user=request.user)
+    counts = queries.cached_status_counts(user=request.user, department_ids=config.department_ids)
     client = None
     if filters.client:
         from crm.models import Client
@@ -86,6 +86,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "client_filter": client,
         "bulk_actions": BulkActionForm.ACTIONS,
         "current_url": request.get_full_path(),
+        "ticket_base": reverse("staff:ticket_list"),
     }
     template = "tickets/ticket_list.html"
     if request.htmx and not request.htmx.boosted:
