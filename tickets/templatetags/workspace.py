@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from tickets import sla
 
@@ -116,3 +117,38 @@ def ago(moment: object, now: object = None) -> str:
     if seconds < 60:
         return _("just now")
     return _("%(t)s ago") % {"t": sla.humanize_seconds(seconds)}
+
+
+_KIND_LABELS = {
+    "note": _lazy("Internal note · staff only"),
+    "staff": _lazy("Staff reply"),
+    "system": _lazy("Automatic message"),
+    "customer": _lazy("Customer"),
+}
+
+
+@register.simple_tag
+def message_card(message: object, download_base: str) -> SafeString:
+    """Render one message of the conversation (done in Python: a 200-message thread is the
+    ticket page's main cost, and this is several times cheaper than a template per message)."""
+    created = timezone.localtime(message.created_at)
+    delivery = ""
+    if message.delivery_status == "failed":
+        delivery = format_html(' <span class="tag danger" title="{}">{}</span>', message.delivery_error,
+                               _("not delivered"))
+    elif message.delivery_status == "pending":
+        delivery = format_html(' <span class="tag">{}</span>', _("sending…"))
+    files = [
+        format_html('<a class="attachment" href="{}{}/">{} <small>{}</small></a>', download_base, a.pk,
+                    a.original_name, filesize(a.size))
+        for a in message.attachments.all()
+    ]
+    attachments = format_html('<div class="attachments">{}</div>', mark_safe("".join(files))) if files else ""
+    return format_html(
+        '<article class="msg {kind}" id="m{pk}"><header><span><strong>{author}</strong>'
+        '<span class="kind">{label}</span>{delivery}</span>'
+        '<time datetime="{iso}">{when}</time></header><div class="body">{body}</div>{attachments}</article>',
+        kind=message.kind, pk=message.pk, author=message.display_author, label=_KIND_LABELS.get(message.kind, ""),
+        delivery=delivery, iso=created.isoformat(), when=created.strftime("%Y-%m-%d %H:%M"),
+        body=message_body(message), attachments=attachments,
+    )
