@@ -14,6 +14,7 @@ urlpatterns = [
     path("tickets/save-view/", queue.save_default_view, name="queue_save_default"),
     path("tickets/bulk/", queue.bulk_action, name="queue_bulk"),
     path("tickets/<int:number>/", ticket.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:number>/step/<str:direction>/", ticket.step, name="ticket_step"),
     path("tickets/<int:number>/reply/", ticket.reply, name="ticket_reply"),
     path("tickets/<int:number>/escalate/", ticket.escalate, name="ticket_escalate"),
     path("tickets/<int:number>/task/", ticket.create_task, name="ticket_task"),

@@ -205,6 +205,8 @@ def test_attachment_download_is_permission_checked(client, agent, tech_agent, ti
     ("post", "/staff/tickets/{n}/properties/", {"status": 1, "priority": 1}),
     ("get", "/staff/tickets/{n}/pickers/?q=ab", None),
     ("post", "/staff/tickets/{n}/presence/", {}),
+    ("get", "/staff/tickets/{n}/step/next/", None),
+    ("get", "/staff/tickets/{n}/predefined/1/", None),
 ])
 def test_other_departments_ticket_is_404_everywhere(client, tech_agent, ticket, method, path, data):
     """Every ticket view and partial refuses an agent outside the ticket's departments."""
@@ -251,3 +253,17 @@ def test_escalation_notice_skips_the_escalating_agent(ticket, agent, support, ma
     assert notify_escalation(ticket.pk, agent.pk) == 1
     assert mailoutbox[-1].to == ["col@company.com"]
     assert "Needs a second pair of eyes." in mailoutbox[-1].body
+
+
+def test_step_goes_to_the_neighbours_in_the_agents_queue(agent_client, support):
+    """j/k (the step links) follow the order of the queue the agent last looked at."""
+    now = timezone.now()
+    older = TicketFactory(department=support, created_at=now - timedelta(hours=2))
+    newer = TicketFactory(department=support, created_at=now - timedelta(hours=1))
+    agent_client.get("/staff/tickets/?status=new")
+    r = agent_client.get(f"/staff/tickets/{older.pk}/step/next/")
+    assert r["Location"] == f"/staff/tickets/{newer.pk}/"
+    r = agent_client.get(f"/staff/tickets/{newer.pk}/step/prev/")
+    assert r["Location"] == f"/staff/tickets/{older.pk}/"
+    r = agent_client.get(f"/staff/tickets/{newer.pk}/step/next/")
+    assert r["Location"] == "/staff/tickets/?status=new"

@@ -56,7 +56,6 @@ def _page(
                 initial.update(body=replies.render_reply(reply=reply, ticket=ticket, agent=user),
                                predefined_reply=reply.pk)
         reply_form = ReplyForm(initial=initial)
-    prev_number, next_number = _neighbours(request, ticket, config)
     context = {
         "nav": "tickets",
         "ticket": ticket,
@@ -75,10 +74,9 @@ def _page(
                      "assignee": ticket.assignee_id},
             config=config,
         ),
-        "prev_number": prev_number,
-        "next_number": next_number,
         "queue_url": f"{reverse('staff:ticket_list')}?{request.session.get(SESSION_QUERY_KEY, '')}",
-        "present": presence.others(ticket_id=ticket.pk, user_id=user.pk),
+        # Presence is filled by the first htmx ping right after load.
+        "present": [],
     }
     template = "tickets/ticket_detail.html"
     if request.htmx and request.htmx.target == "tab-body":
@@ -95,6 +93,20 @@ def _neighbours(request: HttpRequest, ticket: Ticket, config: QueueConfig) -> tu
         user=request.user, filters=filters, ticket=ticket, open_status_ids=config.open_status_ids,
         department_ids=config.department_ids,
     )
+
+
+@staff_required
+@require_GET
+def step(request: HttpRequest, number: int, direction: str) -> HttpResponse:
+    """Go to the previous or next ticket of the queue the agent came from (j/k), or back to it."""
+    ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    prev_number, next_number = _neighbours(request, ticket, queue_config(request.user))
+    target = next_number if direction == "next" else prev_number
+    if target is None:
+        messages.info(request, _("That was the last ticket of your queue.") if direction == "next"
+                      else _("That was the first ticket of your queue."))
+        return redirect(f"{reverse('staff:ticket_list')}?{request.session.get(SESSION_QUERY_KEY, '')}")
+    return redirect("staff:ticket_detail", number=target)
 
 
 @staff_required
