@@ -66,6 +66,8 @@ def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
 QUEUE_PAGE_SIZE = 50
 STATUS_COUNT_CAP = 1000
 NO_STAFF_REPLY_HOURS = 4
+# Text search looks at the most recent matches of each kind (subject/requester, message text).
+SEARCH_MATCH_CAP = 2000
 SLA_DUE_SOON_MINUTES = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -139,7 +141,8 @@ def _text_search(q: str) -> Q:
                 | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
             )
         return cond
-    # One id set, each branch on its own index, so the planner semi-joins a small list.
+    # One id set, each branch on its own index and capped to its most recent matches, so a
+    # common word costs a short backward scan and the planner semi-joins a small list.
     parts: list[str] = []
     params: list[object] = []
     if number is not None:
@@ -148,19 +151,20 @@ def _text_search(q: str) -> Q:
     if len(q) >= 3:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         parts.append(
-            "SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
-            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s)"
+            "(SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
+            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s) "
+            "ORDER BY id DESC LIMIT %s)"
         )
-        params += [like, like, like]
+        params += [like, like, like, SEARCH_MATCH_CAP]
     words = [w for w in re.findall(r"\w+", q.lower()) if len(w) >= 2][:8]
     if words:
         # Prefix matching on words, except a bare number (exact: a prefix of 123 matches 1234…).
         terms = [w if w.isdigit() else f"{w}:*" for w in words]
         parts.append(
-            "SELECT ticket_id FROM tickets_ticketmessage "
-            "WHERE to_tsvector('simple'::regconfig, body_text) @@ to_tsquery('simple'::regconfig, %s)"
+            "(SELECT ticket_id FROM tickets_ticketmessage WHERE body_tsv @@ to_tsquery('simple'::regconfig, %s) "
+            "ORDER BY ticket_id DESC LIMIT %s)"
         )
-        params.append(" & ".join(terms))
+        params += [" & ".join(terms), SEARCH_MATCH_CAP]
     if not parts:
         return Q(pk__in=[])
     return Q(pk__in=RawSQL(" UNION ".join(parts), params))
