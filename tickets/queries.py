@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -167,7 +166,12 @@ def _text_search(q: str) -> Q:
         params += [" & ".join(terms), SEARCH_MATCH_CAP]
     if not parts:
         return Q(pk__in=[])
-    return Q(pk__in=RawSQL(" UNION ".join(parts), params))
+    # Fetched first (at most a few thousand ids), so the queue query looks them up by key
+    # instead of joining a set the planner cannot estimate.
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(parts), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    return Q(pk__in=ids)
 
 
 def queue_tickets(
