@@ -5,7 +5,7 @@ import re
 import nh3
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -151,4 +151,39 @@ def message_card(message: object, download_base: str) -> SafeString:
         kind=message.kind, pk=message.pk, author=message.display_author, label=_KIND_LABELS.get(message.kind, ""),
         delivery=delivery, iso=created.isoformat(), when=created.strftime("%Y-%m-%d %H:%M"),
         body=message_body(message), attachments=attachments,
+    )
+
+
+@register.simple_tag
+def queue_row(t: object, now: object, ticket_base: str, query_string: str) -> SafeString:
+    """Render one queue row (in Python: fifty rows per page, refreshed every 20 s by every agent)."""
+    url = f"{ticket_base}{t.pk}/"
+    client = ""
+    if t.client_id:
+        client = format_html(' · <a href="?{}&amp;client={}" class="client-link">{}</a>', query_string, t.client_id,
+                             t.client.name)
+    if t.assignee_id:
+        assignee = escape(t.assignee.get_full_name())
+    else:
+        assignee = format_html('<span class="muted">{}</span>', _("Unassigned"))
+    if t.last_reply_at:
+        last = format_html('<span class="who {}">{}</span><br><small>{}</small>',
+                           "staff" if t.last_reply_by_staff else "customer", t.last_replier_name or "—",
+                           ago(t.last_reply_at, now))
+    else:
+        last = mark_safe('<span class="muted">—</span>')
+    return format_html(
+        '<tr class="queue-row{urgent}" data-href="{url}" data-ticket="{pk}">'
+        '<td class="check"><input type="checkbox" name="ticket" value="{pk}" aria-label="#{pk}"></td>'
+        '<td class="num"><a href="{url}">{pk}</a></td>'
+        '<td class="subject"><a href="{url}">{subject}</a><div class="sub">{requester}{client} · '
+        '<span class="muted">{channel}</span></div></td>'
+        '<td>{department}</td>'
+        '<td><span class="badge" style="--c: {status_colour}">{status}</span></td>'
+        '<td><span class="badge" style="--c: {priority_colour}">{priority}</span></td>'
+        '<td>{assignee}</td><td class="last-reply">{last}</td><td>{sla}</td></tr>',
+        urgent=" urgent" if t.priority_level >= 4 else "", url=url, pk=t.pk, subject=t.subject,
+        requester=t.requester_display, client=client, channel=t.get_channel_display(), department=t.department.name,
+        status_colour=t.status.colour, status=t.status.name, priority_colour=t.priority.colour,
+        priority=t.priority.name, assignee=assignee, last=last, sla=sla_badge(t, now),
     )
