@@ -4,7 +4,7 @@ import re
 
 import nh3
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -13,6 +13,29 @@ from django.utils.translation import gettext_lazy as _lazy
 from tickets import sla
 
 register = template.Library()
+
+_LABELS: dict[str, dict[str, str]] = {}
+
+
+def _labels() -> dict[str, str]:
+    """Return the row labels translated once per language (a page shows fifty rows)."""
+    language = translation.get_language() or ""
+    labels = _LABELS.get(language)
+    if labels is None:
+        from tickets.models.core import Channel
+
+        labels = {
+            "first_response": _("first response"),
+            "resolution": _("resolution"),
+            "breached": _("breached"),
+            "paused": _("paused"),
+            "unassigned": _("Unassigned"),
+            "just_now": _("just now"),
+            "ago": _("%(t)s ago"),
+            **{f"channel:{value}": str(label) for value, label in Channel.choices},
+        }
+        _LABELS[language] = labels
+    return labels
 
 # A quoted tail: "On <date>, <someone> wrote:" or the first of a run of "> " lines that
 # continues to the end of the message.
@@ -32,19 +55,15 @@ def sla_badge(ticket: object, now: object = None) -> SafeString:
     )
     if cd.due_at is None:
         return mark_safe('<span class="muted">—</span>')
-    title = timezone.localtime(cd.due_at).strftime("%Y-%m-%d %H:%M")
-    label = _("first response") if cd.target == "first_response" else _("resolution")
+    labels = _labels()
+    title = f"{labels[cd.target]} {cd.due_at:%Y-%m-%d %H:%M} UTC"
+    left = sla.humanize_seconds(cd.seconds_left)
     if cd.breached:
-        return format_html(
-            '<span class="tag danger" title="{} {}">{} · {}</span>',
-            label, title, _("breached"), sla.humanize_seconds(cd.seconds_left),
-        )
+        return format_html('<span class="tag danger" title="{}">{} · {}</span>', title, labels["breached"], left)
     if cd.paused:
-        return format_html('<span class="tag" title="{} {}">{} · {}</span>', label, title, _("paused"),
-                           sla.humanize_seconds(cd.seconds_left))
-    css = "warn" if cd.seconds_left <= 3600 else "ok"
-    return format_html('<span class="tag {}" title="{} {}">{}</span>', css, label, title,
-                       sla.humanize_seconds(cd.seconds_left))
+        return format_html('<span class="tag" title="{}">{} · {}</span>', title, labels["paused"], left)
+    return format_html('<span class="tag {}" title="{}">{}</span>', "warn" if cd.seconds_left <= 3600 else "ok",
+                       title, left)
 
 
 @register.simple_tag
@@ -114,9 +133,10 @@ def ago(moment: object, now: object = None) -> str:
     if moment is None:
         return ""
     seconds = int(((now or timezone.now()) - moment).total_seconds())
+    labels = _labels()
     if seconds < 60:
-        return _("just now")
-    return _("%(t)s ago") % {"t": sla.humanize_seconds(seconds)}
+        return labels["just_now"]
+    return labels["ago"] % {"t": sla.humanize_seconds(seconds)}
 
 
 _KIND_LABELS = {
@@ -158,6 +178,7 @@ def message_card(message: object, download_base: str) -> SafeString:
 def queue_row(t: object, now: object, ticket_base: str, query_string: str) -> SafeString:
     """Render one queue row (in Python: fifty rows per page, refreshed every 20 s by every agent)."""
     url = f"{ticket_base}{t.pk}/"
+    labels = _labels()
     client = ""
     if t.client_id:
         client = format_html(' · <a href="?{}&amp;client={}" class="client-link">{}</a>', query_string, t.client_id,
@@ -165,7 +186,7 @@ def queue_row(t: object, now: object, ticket_base: str, query_string: str) -> Sa
     if t.assignee_id:
         assignee = escape(t.assignee.get_full_name())
     else:
-        assignee = format_html('<span class="muted">{}</span>', _("Unassigned"))
+        assignee = format_html('<span class="muted">{}</span>', labels["unassigned"])
     if t.last_reply_at:
         last = format_html('<span class="who {}">{}</span><br><small>{}</small>',
                            "staff" if t.last_reply_by_staff else "customer", t.last_replier_name or "—",
@@ -183,7 +204,8 @@ def queue_row(t: object, now: object, ticket_base: str, query_string: str) -> Sa
         '<td><span class="badge" style="--c: {priority_colour}">{priority}</span></td>'
         '<td>{assignee}</td><td class="last-reply">{last}</td><td>{sla}</td></tr>',
         urgent=" urgent" if t.priority_level >= 4 else "", url=url, pk=t.pk, subject=t.subject,
-        requester=t.requester_display, client=client, channel=t.get_channel_display(), department=t.department.name,
+        requester=t.requester_display, client=client, channel=labels.get(f"channel:{t.channel}", t.channel),
+        department=t.department.name,
         status_colour=t.status.colour, status=t.status.name, priority_colour=t.priority.colour,
         priority=t.priority.name, assignee=assignee, last=last, sla=sla_badge(t, now),
     )
