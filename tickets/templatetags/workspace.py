@@ -8,7 +8,6 @@ from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from tickets import sla
 
@@ -32,6 +31,12 @@ def _labels() -> dict[str, str]:
             "unassigned": _("Unassigned"),
             "just_now": _("just now"),
             "ago": _("%(t)s ago"),
+            "kind:note": _("Internal note · staff only"),
+            "kind:staff": _("Staff reply"),
+            "kind:system": _("Automatic message"),
+            "kind:customer": _("Customer"),
+            "not_delivered": _("not delivered"),
+            "sending": _("sending…"),
             **{f"channel:{value}": str(label) for value, label in Channel.choices},
         }
         _LABELS[language] = labels
@@ -139,25 +144,18 @@ def ago(moment: object, now: object = None) -> str:
     return labels["ago"] % {"t": sla.humanize_seconds(seconds)}
 
 
-_KIND_LABELS = {
-    "note": _lazy("Internal note · staff only"),
-    "staff": _lazy("Staff reply"),
-    "system": _lazy("Automatic message"),
-    "customer": _lazy("Customer"),
-}
-
-
 @register.simple_tag
 def message_card(message: object, download_base: str) -> SafeString:
     """Render one message of the conversation (done in Python: a 200-message thread is the
     ticket page's main cost, and this is several times cheaper than a template per message)."""
     created = timezone.localtime(message.created_at)
+    labels = _labels()
     delivery = ""
     if message.delivery_status == "failed":
         delivery = format_html(' <span class="tag danger" title="{}">{}</span>', message.delivery_error,
-                               _("not delivered"))
+                               labels["not_delivered"])
     elif message.delivery_status == "pending":
-        delivery = format_html(' <span class="tag">{}</span>', _("sending…"))
+        delivery = format_html(' <span class="tag">{}</span>', labels["sending"])
     files = [
         format_html('<a class="attachment" href="{}{}/">{} <small>{}</small></a>', download_base, a.pk,
                     a.original_name, filesize(a.size))
@@ -168,7 +166,7 @@ def message_card(message: object, download_base: str) -> SafeString:
         '<article class="msg {kind}" id="m{pk}"><header><span><strong>{author}</strong>'
         '<span class="kind">{label}</span>{delivery}</span>'
         '<time datetime="{iso}">{when}</time></header><div class="body">{body}</div>{attachments}</article>',
-        kind=message.kind, pk=message.pk, author=message.display_author, label=_KIND_LABELS.get(message.kind, ""),
+        kind=message.kind, pk=message.pk, author=message.display_author, label=labels.get(f"kind:{message.kind}", ""),
         delivery=delivery, iso=created.isoformat(), when=created.strftime("%Y-%m-%d %H:%M"),
         body=message_body(message), attachments=attachments,
     )
