@@ -299,7 +299,12 @@ def open_ticket(
     )
     _store_attachments(message, attachments, enforce_policy=enforce_attachment_policy)
     CustomFieldValue.objects.bulk_create(
-        [CustomFieldValue(ticket=ticket, field_id=fid, value=value) for fid, value in cleaned.items()]
+        # Only what was filled in: an empty optional field is no row at all.
+        [
+            CustomFieldValue(ticket=ticket, field_id=fid, value=value)
+            for fid, value in cleaned.items()
+            if value is not None
+        ]
     )
     _record(
         ticket,
@@ -643,7 +648,9 @@ def escalate(
 
 
 @transaction.atomic
-def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = None) -> Ticket:
+def merge_tickets(
+    *, target: Ticket, sources: Sequence[Ticket], actor: object = None, created_at: datetime | None = None
+) -> Ticket:
     """Merge `sources` into `target`: their messages, attachments and tasks move to the target,
     each source is closed with merged_into set, and later replies to them land in the target.
     """
@@ -659,7 +666,7 @@ def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = 
         if source.merged_into_id:
             raise InvalidMerge(_("Ticket #%(n)s is already merged.") % {"n": source.pk})
     closed = closed_status()
-    now = timezone.now()
+    now = created_at or timezone.now()
     TicketMessage.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     Task.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     Ticket.objects.filter(merged_into_id__in=source_ids).update(merged_into=target)
@@ -671,13 +678,13 @@ def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = 
         source.updated_at = now
         source.save()
         _record(source, TicketEvent.Kind.MERGED, actor=actor, before=old_status, after=f"#{target.pk}",
-                note=_("Merged into #%(n)s") % {"n": target.pk})
+                note=_("Merged into #%(n)s") % {"n": target.pk}, at=now)
     target.cc_emails = sorted(set(target.cc_emails).union(*(s.cc_emails for s in locked),
                                                           {s.requester_email for s in locked if s.requester_email}))
     target.updated_at = now
     target.save()
     _record(target, TicketEvent.Kind.MERGED, actor=actor, after=", ".join(f"#{i}" for i in source_ids),
-            note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)})
+            note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)}, at=now)
     return target
 
 
@@ -723,6 +730,31 @@ def set_task_status(*, task: Task, status: str, actor: object = None) -> Task:
     task.save(update_fields=["status", "completed_at"])
     if task.ticket_id:
         _record(task.ticket, TicketEvent.Kind.TASK, actor=actor, after=f"{task.title}: {task.get_status_display()}")
+    return task
+
+
+TASK_EDITABLE_FIELDS = ("title", "description", "ticket", "assignee", "department", "due_at", "priority")
+
+
+@transaction.atomic
+def update_task(*, task: Task, changes: dict[str, object], actor: object = None) -> Task:
+    """Change a task's details (not its status: see set_task_status); the linked ticket's history
+    records which fields changed."""
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise TicketError(_("These task fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if "title" in changes and not str(changes["title"] or "").strip():
+        raise TicketError(_("A task needs a title."))
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    changed = [name for name, value in changes.items() if getattr(task, name) != value]
+    if not changed:
+        return task
+    for name in changed:
+        setattr(task, name, changes[name])
+    task.save(update_fields=changed)
+    if task.ticket_id:
+        _record(task.ticket, TicketEvent.Kind.TASK, actor=actor, after=task.title,
+                note=_("Task changed: %(fields)s") % {"fields": ", ".join(changed)})
     return task
 
 
