@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -29,6 +30,13 @@ from crm.models import (
     StaffProfile,
     User,
 )
+
+
+class HttpsURLs:
+    """URLs typed without a scheme are taken as https:// (Django 6's default, chosen now)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
 
 # --- users and staff -----------------------------------------------------------------------
 
@@ -145,7 +153,7 @@ class ContractInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(HttpsURLs, admin.ModelAdmin):
     list_display = ("name", "tier", "phone", "account_manager", "contact_count", "overdue_invoices", "is_active")
     list_filter = ("tier", "is_active")
     search_fields = ("name", "vat_number", "contacts__email", "contacts__last_name")
@@ -232,7 +240,7 @@ class InvoiceAdmin(admin.ModelAdmin):
         return obj.display_status
 
 
-class DeliveryNoteInline(admin.TabularInline):
+class DeliveryNoteInline(HttpsURLs, admin.TabularInline):
     model = DeliveryNote
     extra = 0
     fields = ("awb_number", "carrier", "tracking_url", "shipped_at", "delivered_at")
@@ -251,7 +259,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryNote)
-class DeliveryNoteAdmin(admin.ModelAdmin):
+class DeliveryNoteAdmin(HttpsURLs, admin.ModelAdmin):
     list_display = ("awb_number", "carrier", "order", "shipped_at", "delivered_at", "tracking")
     list_filter = ("carrier",)
     search_fields = ("awb_number", "order__number", "order__client__name")

@@ -556,8 +556,11 @@ class TicketAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset: object, change: bool) -> None:
+        # Nothing is saved by the formsets themselves: messages and events are read-only, and
+        # custom values are validated and stored by the service (which records the events).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if formset.model is not CustomFieldValue:
-            return  # messages and events are read-only
+            return
         values = {
             f.cleaned_data["field"].slug: f.cleaned_data.get("parsed_value")
             for f in formset.forms
