@@ -28,7 +28,7 @@ class UserFactory(DjangoModelFactory):
 
 class StaffFactory(UserFactory):
     class Meta:
-        skip_postgeneration_save = True  # the departments hook only adds m2m rows
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"agent{n}@company.com")
     is_staff = True
