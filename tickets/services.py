@@ -14,7 +14,7 @@ import mimetypes
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -182,13 +182,23 @@ def _store_attachments(
 # --- SLA bookkeeping -----------------------------------------------------------------------
 
 
-def refresh_sla(ticket: Ticket, *, now: datetime | None = None) -> None:
-    """Recompute the ticket's due times from its priority (in memory; the caller saves)."""
+def refresh_sla(ticket: Ticket, *, now: datetime | None = None, previous: Priority | None = None) -> None:
+    """Recompute the ticket's due times from its priority (in memory; the caller saves).
+
+    Time already spent paused (On Hold) stays added: it is read off the current resolution due
+    against the one the `previous` priority (default: the current one) gives without pauses.
+    """
     priority = ticket.priority
+    paused_for = timedelta(0)
+    if ticket.resolution_due_at is not None and ticket.pk is not None:
+        source = previous or priority
+        unpaused = sla.add_minutes(ticket.created_at, source.resolution_minutes)
+        paused_for = max(ticket.resolution_due_at - unpaused, timedelta(0))
     dues = sla.compute_dues(
         opened_at=ticket.created_at,
         first_response_minutes=priority.first_response_minutes,
         resolution_minutes=priority.resolution_minutes,
+        paused_for=paused_for,
     )
     ticket.first_response_due_at = dues.first_response_due_at
     ticket.resolution_due_at = dues.resolution_due_at
@@ -529,7 +539,7 @@ def change_priority(
     ticket.priority = priority
     ticket.priority_level = priority.level
     ticket.updated_at = created_at or timezone.now()
-    refresh_sla(ticket)
+    refresh_sla(ticket, previous=before)
     ticket.save()
     _record(ticket, TicketEvent.Kind.PRIORITY, actor=actor, before=before, after=priority, at=ticket.updated_at)
     hooks.emit("priority_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=before.pk)
@@ -596,7 +606,8 @@ def set_custom_values(
             continue
         _record(
             ticket, TicketEvent.Kind.CUSTOM_FIELD, actor=actor,
-            before=f"{f.name}: {before}" if current else f.name, after=value if value is not None else "",
+            before=f"{f.name}: {before}" if current else f.name,
+            after=CustomFieldValue(value=value).display_value,
         )
     return ticket
 

@@ -640,3 +640,17 @@ def test_predefined_reply_use_is_counted():
     services.count_predefined_reply_use(reply=reply)
     reply.refresh_from_db()
     assert reply.usage_count == 2
+
+
+def test_changing_priority_keeps_the_time_spent_on_hold(ticket, agent):
+    """A priority change after a pause recomputes the dues from the new targets plus the pause."""
+    paused = ticket.created_at + timedelta(minutes=10)
+    services.change_status(ticket=ticket, status=status("on-hold"), actor=agent, created_at=paused)
+    services.change_status(ticket=ticket, status=status("in-progress"), actor=agent,
+                           created_at=paused + timedelta(hours=2))
+    services.change_priority(ticket=ticket, priority=priority("High"), actor=agent)
+    services.change_department(ticket=ticket, department=DepartmentFactory(name="Orders"), actor=agent)
+    t = reload(ticket)
+    high = priority("High")
+    assert t.first_response_due_at == t.created_at + timedelta(minutes=high.first_response_minutes, hours=2)
+    assert t.resolution_due_at == t.created_at + timedelta(minutes=high.resolution_minutes, hours=2)
