@@ -394,3 +394,28 @@ def test_support_managers_group_grants_the_console(client):
     assert client.get("/admin/tickets/ticketstatus/").status_code == 200
     assert client.get("/admin/crm/client/").status_code == 200
     assert client.get("/admin/auth/group/").status_code == 403  # not the keys to everything
+
+
+@pytest.mark.parametrize("state", ["open", "unassigned", "awaiting_first", "first_breached",
+                                   "resolution_breached", "merged"])
+def test_ticket_state_filters(client, manager, state):
+    """The supervision filters pick the right tickets."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    dept = DepartmentFactory()
+    services.open_ticket(subject="Old and late", body_text="x", department=dept, contact=ContactFactory(),
+                         created_at=timezone.now() - timedelta(days=10))
+    fresh = services.open_ticket(subject="Fresh one", body_text="x", department=dept, contact=ContactFactory())
+    done = services.open_ticket(subject="Done deal", body_text="x", department=dept, contact=ContactFactory())
+    services.close_ticket(ticket=done)
+    services.assign(ticket=fresh, assignee=manager)
+    expected = {
+        "open": {"Old and late", "Fresh one"}, "unassigned": {"Old and late"},
+        "awaiting_first": {"Old and late", "Fresh one"}, "first_breached": {"Old and late"},
+        "resolution_breached": {"Old and late"}, "merged": set(),
+    }[state]
+    response = client.get("/admin/tickets/ticket/", {"state": state})
+    shown = {t.subject for t in response.context["cl"].result_list}
+    assert shown == expected

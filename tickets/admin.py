@@ -17,6 +17,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -445,7 +446,43 @@ class TicketChangeForm(forms.ModelForm):
         fields = ("department", "status", "priority", "service", "assignee")
 
 
-SERVICE_FIELDS = ("department", "priority", "assignee", "service", "status")
+class TicketStateFilter(admin.SimpleListFilter):
+    """The manager's supervision views: what is open, unassigned, late or escalated."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("open", _("Open")),
+            ("unassigned", _("Open and unassigned")),
+            ("awaiting_first", _("Waiting for a first response")),
+            ("first_breached", _("First response late")),
+            ("resolution_breached", _("Resolution late")),
+            ("merged", _("Merged into another ticket")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
+        now = timezone.now()
+        value = self.value()
+        if value == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if value == "unassigned":
+            return queryset.filter(closed_at__isnull=True, assignee__isnull=True)
+        if value == "awaiting_first":
+            return queryset.filter(closed_at__isnull=True, first_response_at__isnull=True)
+        if value == "first_breached":
+            return queryset.filter(
+                Q(first_response_breached=True)
+                | Q(first_response_at__isnull=True, closed_at__isnull=True, first_response_due_at__lt=now)
+            )
+        if value == "resolution_breached":
+            return queryset.filter(
+                Q(resolution_breached=True) | Q(closed_at__isnull=True, resolution_due_at__lt=now)
+            )
+        if value == "merged":
+            return queryset.filter(merged_into__isnull=False)
+        return queryset
 
 
 @admin.register(Ticket)
@@ -453,7 +490,8 @@ class TicketAdmin(admin.ModelAdmin):
     list_display = ("number", "subject", "status_badge", "priority_badge", "department", "assignee", "requester",
                     "channel", "created_at", "first_response_at")
     list_display_links = ("number", "subject")
-    list_filter = ("status", "priority", "department", "channel", "service", "created_at")
+    list_filter = (TicketStateFilter, "status", "priority", "department",
+                   ("assignee", admin.RelatedOnlyFieldListFilter), "channel", "service", "created_at")
     search_fields = ("=id", "subject", "requester_email", "requester_name", "contact__email", "client__name")
     ordering = ("-created_at",)
     date_hierarchy = "created_at"
