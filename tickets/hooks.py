@@ -2,7 +2,7 @@
 
 Services announce what happened (`ticket_created`, `customer_replied`, `staff_replied`,
 `status_changed`, `priority_changed`, `assigned`, `department_changed`, `escalated`, `closed`,
-`note_added`) after their transaction commits. Other parts (notifications, automation,
+`note_added`, `merged`) after their transaction commits. Other parts (notifications, automation,
 surveys, WhatsApp) subscribe in their AppConfig.ready(), so tickets imports none of them.
 Listeners receive keyword arguments only (ticket_id, actor_id, ...), never model instances.
 """

@@ -692,8 +692,19 @@ def merge_tickets(
                 note=_("Merged into #%(n)s") % {"n": target.pk}, at=now)
     target.cc_emails = sorted(set(target.cc_emails).union(*(s.cc_emails for s in locked),
                                                           {s.requester_email for s in locked if s.requester_email}))
+    # The moved messages count as the target's conversation: keep its "last reply" columns true.
+    for column in ("last_customer_reply_at", "last_staff_reply_at"):
+        latest = max(filter(None, [getattr(target, column), *(getattr(s, column) for s in locked)]), default=None)
+        setattr(target, column, latest)
+    latest_source = max(locked, key=lambda s: s.last_reply_at or s.created_at)
+    latest_at = latest_source.last_reply_at
+    if latest_at and (target.last_reply_at is None or latest_at > target.last_reply_at):
+        target.last_reply_at = latest_at
+        target.last_replier_name = latest_source.last_replier_name
+        target.last_reply_by_staff = latest_source.last_reply_by_staff
     target.updated_at = now
     target.save()
+    hooks.emit("merged", ticket_id=target.pk, actor_id=_actor_id(actor), source_ids=source_ids)
     _record(target, TicketEvent.Kind.MERGED, actor=actor, after=", ".join(f"#{i}" for i in source_ids),
             note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)}, at=now)
     return target

@@ -81,7 +81,7 @@ def heard(monkeypatch):
         calls.append((event, payload))
 
     for name in ("ticket_created", "staff_replied", "customer_replied", "note_added", "status_changed",
-                 "closed", "assigned", "escalated", "priority_changed", "system_message"):
+                 "closed", "assigned", "escalated", "priority_changed", "system_message", "merged"):
         hooks.subscribe(name, listener)
     return calls
 
@@ -654,3 +654,24 @@ def test_changing_priority_keeps_the_time_spent_on_hold(ticket, agent):
     high = priority("High")
     assert t.first_response_due_at == t.created_at + timedelta(minutes=high.first_response_minutes, hours=2)
     assert t.resolution_due_at == t.created_at + timedelta(minutes=high.resolution_minutes, hours=2)
+
+
+def test_merge_brings_the_latest_reply_columns_and_is_announced(trio, agent, heard,
+                                                                django_capture_on_commit_callbacks):
+    """The target's last-reply columns reflect the moved conversation; listeners hear `merged`."""
+    a, b, _c = trio
+    later = timezone.now() + timedelta(minutes=5)
+    services.add_reply(ticket=b, body_text="newest", kind=CUSTOMER, contact=b.contact, created_at=later)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.merge_tickets(target=a, sources=[b], actor=agent)
+    t = reload(a)
+    assert t.last_customer_reply_at == later and t.last_reply_at == later and t.last_replier_name == "John Carter"
+    assert ("merged", {"ticket_id": a.pk, "actor_id": agent.pk, "source_ids": [b.pk]}) in heard
+
+
+def test_huge_numbers_and_repeated_choices_are_handled(ticket, fields):
+    """A number too large for JSON is refused; a repeated choice is stored once."""
+    with pytest.raises(CustomFieldError, match="smaller than"):
+        services.set_custom_values(ticket=ticket, values={"module": "API", "seats": "1e999999"})
+    services.set_custom_values(ticket=ticket, values={"module": "API", "browsers": ["Chrome", "Chrome"]})
+    assert ticket.custom_values.get(field__slug="browsers").value == ["Chrome"]
