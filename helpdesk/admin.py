@@ -7,3 +7,5 @@ admin.site.site_header = _("Helpdesk configuration")
 admin.site.site_title = _("Helpdesk configuration")
 admin.site.index_title = _("Statuses, priorities, departments, people and everything managers set up")
 admin.site.site_url = "/staff/"
+# The console's pages are wide tables; the app index is one click away.
+admin.site.enable_nav_sidebar = False

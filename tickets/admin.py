@@ -395,6 +395,7 @@ class CustomFieldValueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["raw_value"].initial = self.instance.display_value
+            self.fields["field"].disabled = True  # change the value, not which field it belongs to
 
     def clean(self) -> dict:
         data = super().clean()
@@ -414,6 +415,21 @@ class CustomFieldValueInline(admin.TabularInline):
     can_delete = False
     fields = ("field", "raw_value")
     verbose_name_plural = _("custom fields")
+
+    def get_formset(self, request: HttpRequest, obj: Ticket | None = None, **kwargs: object):
+        formset = super().get_formset(request, obj, **kwargs)
+        _no_related_buttons(formset.form)
+        return formset
+
+
+def _no_related_buttons(form: type[forms.BaseForm]) -> None:
+    """Hide the add/edit/delete-related icons next to the ticket's selects: configuration is
+    edited on its own page, not from inside a ticket (and never deleted from there)."""
+    for formfield in form.base_fields.values():
+        widget = formfield.widget
+        for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+            if hasattr(widget, flag):
+                setattr(widget, flag, False)
 
 
 class TicketAddForm(forms.ModelForm):
@@ -532,7 +548,9 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Ticket | None = None, change: bool = False, **kwargs: object):
         kwargs["form"] = TicketChangeForm if obj is not None else TicketAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        _no_related_buttons(form)
+        return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> tuple:
         return self.change_fieldsets if obj is not None else self.add_fieldsets
