@@ -186,7 +186,7 @@ def test_bulk_deleting_statuses_refuses_used_ones_with_counts(client, manager):
     spare = TicketStatus.objects.create(name="Waiting for vendor", slug="vendor", colour="#123456", order=9)
     response = client.post(
         "/admin/tickets/ticketstatus/",
-        {"action": "delete_unused_statuses", "_selected_action": [status("escalated").pk, spare.pk]},
+        {"action": "delete_unused", "_selected_action": [status("escalated").pk, spare.pk]},
         follow=True,
     )
     text = " ".join(messages_of(response))
@@ -197,7 +197,7 @@ def test_bulk_deleting_statuses_refuses_used_ones_with_counts(client, manager):
 def test_bulk_deleting_unused_statuses_asks_then_deletes(client, manager):
     """Unused statuses go through Django's confirmation, then services.delete_status."""
     spare = TicketStatus.objects.create(name="Waiting for vendor", slug="vendor", colour="#123456", order=9)
-    data = {"action": "delete_unused_statuses", "_selected_action": [spare.pk]}
+    data = {"action": "delete_unused", "_selected_action": [spare.pk]}
     confirm = client.post("/admin/tickets/ticketstatus/", data)
     assert confirm.status_code == 200 and b"Are you sure" in confirm.content
     client.post("/admin/tickets/ticketstatus/", {**data, "post": "yes"})
@@ -419,3 +419,19 @@ def test_ticket_state_filters(client, manager, state):
     response = client.get("/admin/tickets/ticket/", {"state": state})
     shown = {t.subject for t in response.context["cl"].result_list}
     assert shown == expected
+
+
+@pytest.mark.parametrize("kind", ["priority", "department"])
+def test_priorities_and_departments_in_use_are_not_deleted(client, manager, kind):
+    """Like statuses: the refusal counts the tickets, on the delete page and in the bulk action."""
+    ticket = TicketFactory(priority=priority("Urgent"))
+    obj = ticket.priority if kind == "priority" else ticket.department
+    response = client.post(f"/admin/tickets/{kind}/{obj.pk}/delete/", {"post": "yes"}, follow=True)
+    assert f"“{obj}” is used by 1 ticket" in " ".join(messages_of(response))
+    response = client.post(f"/admin/tickets/{kind}/", {"action": "delete_unused", "_selected_action": [obj.pk]},
+                           follow=True)
+    assert f"“{obj}” is used by 1 ticket" in " ".join(messages_of(response))
+    assert type(obj).objects.filter(pk=obj.pk).exists()
+    ticket.delete()
+    client.post(f"/admin/tickets/{kind}/{obj.pk}/delete/", {"post": "yes"})
+    assert not type(obj).objects.filter(pk=obj.pk).exists()
