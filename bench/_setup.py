@@ -1,0 +1,17 @@
+"""Shared start of every bench script: make the project importable and set up Django."""
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_setup() -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    os.environ.setdefault("AXES_ENABLED", "false")
+    import django
+
+    django.setup()
