@@ -61,7 +61,8 @@ def task_list(
         qs = qs.filter(due_at__gte=today - timedelta(days=today.weekday()), due_at__lt=week_end)
     elif due == "none":
         qs = qs.filter(due_at__isnull=True)
-    return qs.select_related(
+    # Prefetch, not joins: a page costs a few small "id IN" queries instead of one wide join.
+    return qs.prefetch_related(
         "ticket", "ticket__status", "assignee", "department", "priority", "created_by"
     ).order_by(F("due_at").asc(nulls_last=True), "pk")
 
