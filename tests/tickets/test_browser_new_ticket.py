@@ -1,56 +1,25 @@
 """Browser test: an L1 agent types in a phone call as a ticket (Chromium through Playwright)."""
 
-import importlib
-import os
 import re
 
 import pytest
-from django.apps import apps
 
 from tests.factories import ClientFactory, ContactFactory, DepartmentFactory, StaffFactory
 from tickets.models import Ticket, TicketEvent
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
-
-
-@pytest.fixture
-def chromium_page():
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1360, "height": 900})
-        page.set_default_timeout(10_000)
-        yield page
-        browser.close()
-
-
-def _seed_configuration():
-    # A transactional test starts from whatever the previous one flushed: put the statuses back.
-    migration = importlib.import_module("tickets.migrations.0002_seed_configuration")
-    migration.seed(apps, None)
+pytestmark = pytest.mark.browser
 
 
 @pytest.mark.django_db(transaction=True)
-def test_l1_agent_creates_phone_ticket_picking_the_customer(live_server, chromium_page):
+def test_l1_agent_creates_phone_ticket_picking_the_customer(live_server, page):
     """The agent searches the contact list, picks the customer, fills the form, and lands on the
     new ticket's page; the ticket is a phone ticket created by that agent."""
-    _seed_configuration()
     support = DepartmentFactory(name="General Support", email="support@company.com")
     agent = StaffFactory(email="ana.l1@company.com", departments=[support])
     acme = ClientFactory(name="Acme Logistics")
     john = ContactFactory(client=acme, first_name="John", last_name="Doe", email="john@acme.example")
     ContactFactory(first_name="Jane", last_name="Other", email="jane@other.example")
 
-    page = chromium_page
     page.goto(f"{live_server.url}/staff/login/?next=/staff/tickets/new/")
     page.fill("#id_username", agent.email)
     page.fill("#id_password", "pw")
