@@ -1,5 +1,5 @@
 """Fill the database for the other benchmarks: `manage.py seed_scale --tickets N` (N from
-BENCH_TICKETS, default 1,000,000), unless it already holds at least N tickets. Prints how long
+BENCH_TICKETS, default 1,000,000; 10,000 on SQLite), unless it already holds at least N tickets. Prints how long
 the bulk load took.
 
     DATABASE_URL=postgres://... python bench/bench_00_seed_scale.py
@@ -19,10 +19,13 @@ SUPPORTS_SQLITE = True
 def main() -> None:
     django_setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from tickets.models import Ticket
 
-    wanted = int(os.environ.get("BENCH_TICKETS", "1000000"))
+    # SQLite loads through bulk_create: keep it to a size that finishes in seconds.
+    default = "1000000" if connection.vendor == "postgresql" else "10000"
+    wanted = int(os.environ.get("BENCH_TICKETS", default))
     have = Ticket.objects.count()
     if have >= wanted:
         print(f"seed_scale: skipped, the database already holds {have:,} tickets (wanted {wanted:,})")

@@ -125,3 +125,22 @@ def test_tasks_are_staff_only(client):
     client.force_login(contact.user)
     assert client.get(reverse("staff:task_list")).status_code == 404
     assert client.get(reverse("staff:task_create")).status_code == 404
+
+
+def test_task_list_query_count_is_constant(client, agent, support):
+    """The tasks page issues the same number of queries for 2 tasks as for 22."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("staff:task_list")).status_code == 200
+        return len(ctx.captured_queries)
+
+    for _ in range(2):
+        _task("T", agent, assignee=agent, ticket=TicketFactory(department=support), department=support)
+    client.force_login(agent)
+    few = count()
+    for _ in range(20):
+        _task("T", agent, assignee=agent, ticket=TicketFactory(department=support), department=support)
+    assert count() == few
