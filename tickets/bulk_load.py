@@ -148,5 +148,6 @@ def indexes_dropped(*models_: type[models.Model]):
         # Run the deferred foreign-key checks of the loaded rows now: PostgreSQL refuses to build
         # an index on a table with pending trigger events.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # fewer sort passes per index build
         for _name, definition in saved:
             cursor.execute(definition)

@@ -20,6 +20,7 @@ import random
 import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
@@ -42,6 +43,7 @@ from tickets import bulk_load
 from tickets.models import Department, Priority, Service, Ticket, TicketEvent, TicketMessage, TicketStatus
 
 LONG_THREAD_SUBJECT = "[seed_scale] Long conversation"
+RECENT = timedelta(days=10)
 PASSWORD = "scale"  # noqa: S105 - benchmark logins on a throwaway database
 DEPARTMENTS = [
     ("General Support", "support@company.example"),
@@ -287,6 +289,7 @@ class Command(BaseCommand):
         t_cols, m_cols, e_cols = (bulk_load.index_of(m) for m in (Ticket, TicketMessage, TicketEvent))
         t_base, m_base, e_base = (bulk_load.defaults(m) for m in (Ticket, TicketMessage, TicketEvent))
         ticket_id = bulk_load.next_id(Ticket)
+        self._prepare_generation()
         self.message_id = bulk_load.next_id(TicketMessage)
         self.event_id = bulk_load.next_id(TicketEvent)
         messages: list[list] = []
@@ -320,32 +323,53 @@ class Command(BaseCommand):
             counts["long_ticket"] = long_id
         return counts
 
+    def _prepare_generation(self) -> None:
+        """Precompute what every row needs (cumulative weights, text pools, column positions):
+        the generator runs a million times."""
+        rng = self.rng
+        self.dept_cum = list(accumulate(self.dept_weights))
+        self.prio_cum = list(accumulate(self.priority_weights))
+        self.chan_values = [c for c, _w in CHANNELS]
+        self.chan_cum = list(accumulate(w for _c, w in CHANNELS))
+        self.recent_slugs = ["new", "in-progress", "answered", "on-hold", "escalated", "closed"]
+        self.recent_cum = list(accumulate([22, 20, 18, 10, 5, 25]))
+        self.old_slugs = ["closed", "answered", "on-hold", "in-progress"]
+        self.old_cum = list(accumulate([93, 4, 2, 1]))
+        self.status_by_slug = {
+            slug: self.statuses.get(slug) or self.statuses.get("new") or next(iter(self.statuses.values()))
+            for slug in self.recent_slugs
+        }
+        self.service_ids = [getattr(s, "pk", None) for s in self.services]
+        self.customer_bodies = [" ".join(rng.sample(SENTENCES, rng.randint(2, 5))) for _ in range(600)]
+        self.staff_bodies = [" ".join(rng.sample(STAFF_SENTENCES, 3)) for _ in range(300)]
+        self.subjects = [
+            rng.choice(SUBJECTS).format(
+                inv=f"INV-{rng.randint(1000, 99999)}", ord=f"ORD-{rng.randint(1000, 99999)}",
+                awb=rng.randint(10**9, 10**10 - 1),
+            )
+            for _ in range(5000)
+        ]
+
     def _ticket_row(self, pk: int, base: list, cols: dict, messages: list, m_base: list, m_cols: dict,
                     events: list, e_base: list, e_cols: dict, long_thread: int = 0) -> list:
-        rng, now = self.rng, self.now
+        rng, now, choices = self.rng, self.now, self.rng.choices
         contact_id, client_id, name, email = rng.choice(self.contacts)
-        dept = rng.choices(self.departments, self.dept_weights)[0]
-        priority = rng.choices(self.priorities, self.priority_weights)[0]
+        dept = choices(self.departments, cum_weights=self.dept_cum)[0]
+        priority = choices(self.priorities, cum_weights=self.prio_cum)[0]
         age = timedelta(days=365 * rng.random() ** 2, seconds=rng.randint(0, 86_399))
         created = now - age
-        recent = age < timedelta(days=10)
         if long_thread:
             slug = "in-progress"
             created = now - timedelta(days=20)
-        elif recent:
-            slug = rng.choices(["new", "in-progress", "answered", "on-hold", "escalated", "closed"],
-                               [22, 20, 18, 10, 5, 25])[0]
+        elif age < RECENT:
+            slug = choices(self.recent_slugs, cum_weights=self.recent_cum)[0]
         else:
-            slug = rng.choices(["closed", "answered", "on-hold", "in-progress"], [93, 4, 2, 1])[0]
-        status = self.statuses.get(slug) or self.statuses.get("new") or next(iter(self.statuses.values()))
+            slug = choices(self.old_slugs, cum_weights=self.old_cum)[0]
+        status = self.status_by_slug[slug]
         first_due = created + timedelta(minutes=priority.first_response_minutes)
         resolution_due = created + timedelta(minutes=priority.resolution_minutes)
-        subject = rng.choice(SUBJECTS).format(
-            inv=f"INV-{rng.randint(1000, 99999)}", ord=f"ORD-{rng.randint(1000, 99999)}",
-            awb=rng.randint(10**9, 10**10 - 1))
-        if long_thread:
-            subject = f"{LONG_THREAD_SUBJECT} ({long_thread} messages)"
-        channel = rng.choices([c for c, _w in CHANNELS], [w for _c, w in CHANNELS])[0]
+        subject = f"{LONG_THREAD_SUBJECT} ({long_thread} messages)" if long_thread else rng.choice(self.subjects)
+        channel = choices(self.chan_values, cum_weights=self.chan_cum)[0]
         assignee = None if slug == "new" else rng.choice(self.dept_agents[dept.pk])
         agent_name = self.agent_names.get(assignee, "Support")
 
@@ -358,73 +382,96 @@ class Command(BaseCommand):
                 kind = "note" if k % 10 == 5 else ("staff" if k % 2 else "customer")
                 thread.append((kind, min(moment, now), agent_name if kind != "customer" else name))
         elif slug != "new":
-            reply_at = created + timedelta(minutes=int(priority.first_response_minutes * rng.uniform(0.05, 1.4)))
-            thread.append(("staff", min(reply_at, now), agent_name))
+            reply_at = min(created + timedelta(minutes=priority.first_response_minutes * rng.uniform(0.05, 1.4)), now)
+            thread.append(("staff", reply_at, agent_name))
             if rng.random() < 0.45:
-                later = reply_at + timedelta(hours=rng.randint(1, 48))
+                later = min(reply_at + timedelta(hours=rng.randint(1, 48)), now)
                 kind = "customer" if slug in ("in-progress", "escalated") or rng.random() < 0.5 else "note"
-                thread.append((kind, min(later, now), name if kind == "customer" else agent_name))
-        thread.sort(key=lambda m: m[1])
+                thread.append((kind, later, name if kind == "customer" else agent_name))
         staff_times = [t for k, t, _n in thread if k == "staff"]
         customer_times = [t for k, t, _n in thread if k == "customer"]
-        public = [(k, t, who) for k, t, who in thread if k in ("customer", "staff")]
-        last_kind, last_at, last_who = public[-1]
+        last_kind, last_at, last_who = next(m for m in reversed(thread) if m[0] != "note")
         closed_at = None
         if status.is_closed:
             closed_at = min(thread[-1][1] + timedelta(hours=rng.randint(1, 72)), now)
-        updated = max(closed_at or thread[-1][1], thread[-1][1])
+        updated = closed_at or thread[-1][1]
+        first_response_at = staff_times[0] if staff_times else None
 
         row = base[:]
-        values = {
-            "id": pk, "subject": subject, "client_id": client_id, "contact_id": contact_id,
-            "requester_name": name, "requester_email": email, "department_id": dept.pk, "status_id": status.pk,
-            "priority_id": priority.pk, "priority_level": priority.level, "service_id": getattr(
-                rng.choice(self.services), "pk", None), "assignee_id": assignee, "channel": channel,
-            "created_at": created, "updated_at": updated,
-            "first_response_at": staff_times[0] if staff_times else None,
-            "last_staff_reply_at": staff_times[-1] if staff_times else None,
-            "last_customer_reply_at": customer_times[-1] if customer_times else None,
-            "last_reply_at": last_at, "last_replier_name": last_who, "last_reply_by_staff": last_kind == "staff",
-            "closed_at": closed_at, "first_response_due_at": first_due, "resolution_due_at": resolution_due,
-            "sla_paused_at": updated if status.pauses_sla else None,
-            "first_response_breached": (staff_times[0] if staff_times else now) > first_due,
-            "resolution_breached": (closed_at or now) > resolution_due,
-        }
-        for key, value in values.items():
-            position = cols.get(key)
-            if position is not None:
-                row[position] = value
+        row[cols["id"]] = pk
+        row[cols["subject"]] = subject
+        row[cols["client_id"]] = client_id
+        row[cols["contact_id"]] = contact_id
+        row[cols["requester_name"]] = name
+        row[cols["requester_email"]] = email
+        row[cols["department_id"]] = dept.pk
+        row[cols["status_id"]] = status.pk
+        row[cols["priority_id"]] = priority.pk
+        row[cols["priority_level"]] = priority.level
+        row[cols["service_id"]] = rng.choice(self.service_ids)
+        row[cols["assignee_id"]] = assignee
+        row[cols["channel"]] = channel
+        row[cols["created_at"]] = created
+        row[cols["updated_at"]] = updated
+        row[cols["first_response_at"]] = first_response_at
+        row[cols["last_staff_reply_at"]] = staff_times[-1] if staff_times else None
+        row[cols["last_customer_reply_at"]] = customer_times[-1] if customer_times else None
+        row[cols["last_reply_at"]] = last_at
+        row[cols["last_replier_name"]] = last_who
+        row[cols["last_reply_by_staff"]] = last_kind == "staff"
+        row[cols["closed_at"]] = closed_at
+        row[cols["first_response_due_at"]] = first_due
+        row[cols["resolution_due_at"]] = resolution_due
+        row[cols["sla_paused_at"]] = updated if status.pauses_sla else None
+        row[cols["first_response_breached"]] = (first_response_at or now) > first_due
+        row[cols["resolution_breached"]] = (closed_at or now) > resolution_due
 
+        mi = self.message_positions(m_cols)
+        first_name = name.split(" ", 1)[0]
         for kind, at, who in thread:
             m = m_base[:]
             if kind == "customer":
-                body = " ".join(rng.sample(SENTENCES, rng.randint(2, 5)))
+                m[mi[3]] = rng.choice(self.customer_bodies)
+                m[mi[4]] = email
+                m[mi[5]] = channel
+                m[mi[7]] = contact_id
             elif kind == "staff":
-                body = f"Hello {name.split()[0]},\n\n" + " ".join(rng.sample(STAFF_SENTENCES, 3)) + f"\n\n{who}"
+                m[mi[3]] = f"Hello {first_name},\n\n{rng.choice(self.staff_bodies)}\n\n{who}"
+                m[mi[5]] = "email"
+                m[mi[8]] = assignee
+                m[mi[9]] = "sent"
             else:
-                body = rng.choice(NOTE_SENTENCES)
-            for key, value in (
-                ("id", self.message_id), ("ticket_id", pk), ("kind", kind), ("author_name", who),
-                ("author_email", email if kind == "customer" else ""), ("body_text", body),
-                ("channel", channel if kind == "customer" else "email"), ("created_at", at),
-                ("author_contact_id", contact_id if kind == "customer" else None),
-                ("author_id", assignee if kind != "customer" else None),
-                ("delivery_status", "sent" if kind == "staff" else ""),
-            ):
-                if key in m_cols:
-                    m[m_cols[key]] = value
+                m[mi[3]] = rng.choice(NOTE_SENTENCES)
+                m[mi[5]] = "email"
+                m[mi[8]] = assignee
+            m[mi[0]] = self.message_id
+            m[mi[1]] = pk
+            m[mi[2]] = kind
+            m[mi[6]] = at
+            m[mi[10]] = who
             messages.append(m)
             self.message_id += 1
+        after = f"{dept.name} / {status.name} / {priority.name}"
         for kind, at, actor, note in (
             (TicketEvent.Kind.CREATED, created, None, f"Opened via {channel}"),
             *([(TicketEvent.Kind.CLOSED, closed_at, assignee, "")] if closed_at else []),
         ):
             e = e_base[:]
-            for key, value in (("id", self.event_id), ("ticket_id", pk), ("kind", kind), ("actor_id", actor),
-                               ("note", note), ("created_at", at),
-                               ("after", f"{dept.name} / {status.name} / {priority.name}")):
-                if key in e_cols:
-                    e[e_cols[key]] = value
+            e[e_cols["id"]] = self.event_id
+            e[e_cols["ticket_id"]] = pk
+            e[e_cols["kind"]] = kind
+            e[e_cols["actor_id"]] = actor
+            e[e_cols["note"]] = note
+            e[e_cols["created_at"]] = at
+            e[e_cols["after"]] = after
             events.append(e)
             self.event_id += 1
         return row
+
+    @staticmethod
+    def message_positions(m_cols: dict) -> tuple[int, ...]:
+        return tuple(
+            m_cols[key]
+            for key in ("id", "ticket_id", "kind", "body_text", "author_email", "channel", "created_at",
+                        "author_contact_id", "author_id", "delivery_status", "author_name")
+        )
