@@ -4,6 +4,7 @@ before answering. Staff only; the Tickets tab shows only tickets the viewer may 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from crm import queries as crm_queries
@@ -37,7 +38,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     template = "tickets/clients/client_list.html"
     if request.htmx and request.htmx.target == "client-results":
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))  # the same URL serves the page and the fragment
+    return response
 
 
 def _tab_rows(request: HttpRequest, client: Client, tab: str, scope: str) -> object:
@@ -77,4 +80,6 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     template = "tickets/clients/client_detail.html"
     if request.htmx and request.htmx.target == "client-tab":
         template += "#tab"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -49,7 +50,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     template = "tickets/tasks/task_list.html"
     if request.htmx and request.htmx.target == "task-results":
         template += "#results"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))  # the same URL serves the page and the fragment
+    return response
 
 
 @staff_required
