@@ -12,6 +12,10 @@ def django_setup() -> None:
         sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ.setdefault("AXES_ENABLED", "false")
+    # Measure production settings: no template debug, no query log.
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     import django
 
     django.setup()
