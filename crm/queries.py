@@ -23,18 +23,21 @@ def search_clients(*, q: str = "", tier: str = "") -> QuerySet[Client]:
     or phone), with their active contacts prefetched (primary first), ordered by name."""
     qs = Client.objects.all()
     for term in _terms(q):
-        contacts = Contact.objects.filter(
+        # One id set per word: companies matching it UNION clients of contacts matching it (an OR
+        # across the two tables would make PostgreSQL test the contact subquery row by row).
+        by_company = Client.objects.filter(Q(name__icontains=term) | Q(vat_number__icontains=term))
+        by_company = by_company.order_by().values("pk")
+        by_contact = Contact.objects.filter(
             Q(first_name__icontains=term)
             | Q(last_name__icontains=term)
             | Q(email__icontains=term)
             | Q(phone__icontains=term)
-        ).values("client_id")
-        qs = qs.filter(Q(name__icontains=term) | Q(vat_number__icontains=term) | Q(pk__in=contacts))
+        ).order_by().values("client_id")
+        qs = qs.filter(pk__in=by_company.union(by_contact))
     if tier:
         qs = qs.filter(tier=tier)
     return (
         qs.select_related("account_manager")
-        .annotate(contact_count=Count("contacts", filter=Q(contacts__is_active=True)))
         .prefetch_related(
             Prefetch(
                 "contacts",
