@@ -66,7 +66,7 @@ QUEUE_PAGE_SIZE = 50
 STATUS_COUNT_CAP = 1000
 NO_STAFF_REPLY_HOURS = 4
 # Text search looks at the most recent matches of each kind (subject/requester, message text).
-SEARCH_MATCH_CAP = 2000
+SEARCH_MATCH_CAP = 500
 SLA_DUE_SOON_MINUTES = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
