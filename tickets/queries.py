@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -140,38 +140,52 @@ def _text_search(q: str) -> Q:
                 | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
             )
         return cond
-    # One id set, each branch on its own index and capped to its most recent matches, so a
-    # common word costs a short backward scan and the planner semi-joins a small list.
-    parts: list[str] = []
-    params: list[object] = []
-    if number is not None:
-        parts.append("SELECT %s::bigint")
-        params.append(number)
+    # Each kind of match is capped to its most recent SEARCH_MATCH_CAP tickets (see _recent_ids),
+    # fetched first, so the queue query looks up a short id list by key.
+    ids: set[int] = {number} if number is not None else set()
     if len(q) >= 3:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        parts.append(
-            "(SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
-            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s) "
-            "ORDER BY id DESC LIMIT %s)"
+        ids |= _recent_ids(
+            "SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
+            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s)",
+            [like, like, like],
+            key="id",
         )
-        params += [like, like, like, SEARCH_MATCH_CAP]
     words = [w for w in re.findall(r"\w+", q.lower()) if len(w) >= 2][:8]
     if words:
         # Prefix matching on words, except a bare number (exact: a prefix of 123 matches 1234…).
-        terms = [w if w.isdigit() else f"{w}:*" for w in words]
-        parts.append(
-            "(SELECT ticket_id FROM tickets_ticketmessage WHERE body_tsv @@ to_tsquery('simple'::regconfig, %s) "
-            "ORDER BY ticket_id DESC LIMIT %s)"
+        terms = " & ".join(w if w.isdigit() else f"{w}:*" for w in words)
+        ids |= _recent_ids(
+            "SELECT ticket_id FROM tickets_ticketmessage WHERE body_tsv @@ to_tsquery('simple'::regconfig, %s)",
+            [terms],
+            key="ticket_id",
         )
-        params += [" & ".join(terms), SEARCH_MATCH_CAP]
-    if not parts:
-        return Q(pk__in=[])
-    # Fetched first (at most a few thousand ids), so the queue query looks them up by key
-    # instead of joining a set the planner cannot estimate.
+    return Q(pk__in=sorted(ids))
+
+
+SEARCH_BITMAP_TIMEOUT_MS = 250
+
+
+def _recent_ids(select: str, params: list[object], *, key: str) -> set[int]:
+    """Return up to SEARCH_MATCH_CAP of the most recent ids the (indexed) select finds.
+
+    A rare term is cheapest through its GIN index (bitmap, then sort); a common one through a
+    backward scan that stops after the cap. Their frequency is unknown up front (and badly
+    estimated for prefixes), so: the index first, under a short statement timeout; on timeout,
+    the backward scan, which is then bound to stop early.
+    """
+    fenced = f"SELECT {key} FROM ({select} OFFSET 0) matches ORDER BY {key} DESC LIMIT %s"
+    ordered = f"{select} ORDER BY {key} DESC LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ".join(parts), params)
-        ids = [row[0] for row in cursor.fetchall()]
-    return Q(pk__in=ids)
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL statement_timeout = {SEARCH_BITMAP_TIMEOUT_MS}")
+                cursor.execute(fenced, [*params, SEARCH_MATCH_CAP])
+                return {row[0] for row in cursor.fetchall()}
+        except OperationalError:
+            pass
+        cursor.execute(ordered, [*params, SEARCH_MATCH_CAP])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def queue_tickets(
