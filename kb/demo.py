@@ -1,0 +1,57 @@
+"""Demo knowledge base for `seed_demo`: the manager guide's recommended structure.
+
+seed_kb() is idempotent: groups and articles are matched by slug, created when missing and
+updated only when their seeded text changed (so view and vote counters survive a re-seed).
+"""
+
+from django.db import transaction
+
+from kb import services
+from kb.demo_content import GROUPS
+from kb.models import KBArticle, KBGroup
+
+
+def _dedent(body: str) -> str:
+    return body.strip() + "\n"
+
+
+@transaction.atomic
+def seed_kb() -> dict[str, int]:
+    """Create or refresh the demo groups and articles; return how many were created."""
+    created = {"groups": 0, "articles": 0}
+    by_slug: dict[str, KBArticle] = {}
+    related_of: dict[str, list[str]] = {}
+    for order, (name, slug, description, staff_only, articles) in enumerate(GROUPS, start=1):
+        group = KBGroup.objects.filter(slug=slug).first()
+        if group is None:
+            created["groups"] += 1
+        if group is None or (group.name, group.description, group.staff_only) != (name, description, staff_only):
+            group = services.save_group(
+                group=group, name=name, slug=slug, order=order * 10, description=description, staff_only=staff_only
+            )
+        for spec in articles:
+            body = _dedent(spec["body"])
+            article = KBArticle.objects.filter(slug=spec["slug"]).first()
+            if article is None:
+                created["articles"] += 1
+            unchanged = article is not None and (
+                article.title, article.group_id, article.body_markdown, article.search_keywords
+            ) == (spec["title"], group.pk, body, spec["keywords"])
+            if not unchanged:
+                article = services.save_article(
+                    article=article,
+                    title=spec["title"],
+                    slug=spec["slug"],
+                    group=group,
+                    body_markdown=body,
+                    search_keywords=spec["keywords"],
+                    status=KBArticle.Status.PUBLISHED,
+                )
+            by_slug[spec["slug"]] = article
+            related_of[spec["slug"]] = spec.get("related", [])
+    for slug, related_slugs in related_of.items():
+        wanted = [by_slug[s] for s in related_slugs if s in by_slug]
+        article = by_slug[slug]
+        if set(article.related.values_list("slug", flat=True)) != {a.slug for a in wanted}:
+            services.set_related_articles(article=article, related=wanted)
+    return created
