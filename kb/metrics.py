@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
 from kb import text
@@ -79,9 +79,9 @@ def negative_articles(*, min_votes: int, share: float) -> QuerySet[KBArticle]:
     total = F("helpful_yes") + F("helpful_no")
     return (
         KBArticle.objects.select_related("group")
-        .annotate(votes=total, negative=Cast("helpful_no", FloatField()) / Cast(total, FloatField()))
-        .filter(votes__gte=max(min_votes, 1), negative__gt=share)
-        .order_by("-negative", "-votes", "title")
+        .annotate(vote_total=total, negative=Cast("helpful_no", FloatField()) / Cast(NullIf(total, 0), FloatField()))
+        .filter(vote_total__gte=max(min_votes, 1), negative__gt=share)
+        .order_by("-negative", "-vote_total", "title")
     )
 
 
