@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from kb import text
 from kb.models import KBArticle
-from kb.queries import public_articles
+from kb.queries import kb_view_count, public_articles
 
 
 @dataclass(frozen=True)
@@ -104,20 +104,34 @@ def most_viewed(*, limit: int = 10) -> QuerySet[KBArticle]:
     )
 
 
-def _signatures(article: KBArticle) -> list[set[str]]:
-    phrases = [article.title, *article.search_keywords.split(",")]
-    signatures = [text.stems(p) for p in phrases]
-    return [s for s in signatures if len(s) >= 2]
+Signature = tuple[frozenset[str], str]
 
 
-def match_article(subject: str, catalogue: list[tuple[KBArticle, list[set[str]]]]) -> KBArticle | None:
+def _signatures(article: KBArticle) -> list[Signature]:
+    """Return the article's topic signatures: (significant stems, " phrase words ") of its title and phrases.
+
+    A signature matches a subject that contains all its stems (two at least), or, for a search
+    phrase, the whole phrase word for word ("where is my order", whose only significant word is "order").
+    """
+    signatures = [(frozenset(text.stems(article.title)), "")]
+    for phrase in article.search_keywords.split(","):
+        phrase_words = text.words(phrase)
+        sequence = f" {' '.join(phrase_words)} " if len(phrase_words) > 1 else ""
+        signatures.append((frozenset(text.stems(phrase)), sequence))
+    return [(stems, seq) for stems, seq in signatures if len(stems) >= 2 or seq]
+
+
+def match_article(subject: str, catalogue: list[tuple[KBArticle, list[Signature]]]) -> KBArticle | None:
     """Return the article whose topic the subject covers most specifically, or None."""
     subject_stems = text.stems(subject)
+    subject_seq = f" {' '.join(text.words(subject))} "
     best: tuple[int, KBArticle] | None = None
     for article, signatures in catalogue:
-        for signature in signatures:
-            if signature <= subject_stems and (best is None or len(signature) > best[0]):
-                best = (len(signature), article)
+        for stems, seq in signatures:
+            matched = (len(stems) >= 2 and stems <= subject_stems) or (seq and seq in subject_seq)
+            weight = max(len(stems), seq.count(" ") - 1)
+            if matched and (best is None or weight > best[0]):
+                best = (weight, article)
     return best[1] if best else None
 
 
@@ -151,6 +165,8 @@ def overview(*, now: datetime | None = None) -> dict:
         samples.extend(source(since))
     return {
         "conf": conf,
+        "published_count": KBArticle.objects.filter(status=KBArticle.Status.PUBLISHED).count(),
+        "customer_views": kb_view_count(start=timezone.localdate(since), end=timezone.localdate(now)),
         "negative": negative_articles(min_votes=conf["negative_min_votes"], share=conf["negative_share"]),
         "stale": stale_articles(days=conf["stale_days"], now=now),
         "most_viewed": most_viewed(limit=10),

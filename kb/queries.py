@@ -77,7 +77,7 @@ def related_articles(*, user: object, article: KBArticle) -> QuerySet[KBArticle]
 def popular_articles(*, user: object, limit: int = 8) -> QuerySet[KBArticle]:
     return (
         articles_for(user=user)
-        .filter(status=KBArticle.Status.PUBLISHED)
+        .filter(status=KBArticle.Status.PUBLISHED, view_count__gt=0)
         .select_related("group")
         .order_by("-view_count", "title")[:limit]
     )

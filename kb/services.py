@@ -140,10 +140,12 @@ def set_related_articles(*, article: KBArticle, related: Iterable[KBArticle]) ->
 
 
 def record_view(*, article: KBArticle, visitor_key: str, by_staff: bool = False) -> bool:
-    """Count a visitor's reading of an article, at most once per visitor and day.
+    """Record a visitor's reading of an article, at most once per visitor and day.
 
-    Returns True when this was the visitor's first view today (and the counter went up); a
-    reload, or a second tab racing the first, returns False and changes nothing.
+    Returns True when this was the visitor's first view today; a reload, or a second tab racing
+    the first, returns False and changes nothing. The article's view counter (most viewed, not
+    viewed in 30 days) counts its audience: customers for public articles, staff for staff-only
+    ones, so agents opening an article to copy its link do not hide that customers never read it.
     """
     now = timezone.now()
     try:
@@ -151,7 +153,8 @@ def record_view(*, article: KBArticle, visitor_key: str, by_staff: bool = False)
             KBView.objects.create(
                 article=article, visitor_key=visitor_key, day=timezone.localdate(now), by_staff=by_staff, created_at=now
             )
-            KBArticle.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
+            if not by_staff or article.is_staff_only:
+                KBArticle.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
     except IntegrityError:
         return False
     return True

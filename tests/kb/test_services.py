@@ -141,3 +141,16 @@ def test_seed_kb_keeps_counters_on_reseed():
     seed_kb()
     article.refresh_from_db()
     assert (article.view_count, article.helpful_yes) == (1, 1)
+
+
+def test_staff_views_count_only_for_staff_only_articles():
+    """Agents opening a public article (to copy its link) do not count as readers; on staff-only articles they do."""
+    public = make_article()
+    internal = make_article(staff_only=True)
+    assert services.record_view(article=public, visitor_key="u1", by_staff=True) is True
+    assert services.record_view(article=internal, visitor_key="u1", by_staff=True) is True
+    public.refresh_from_db()
+    internal.refresh_from_db()
+    assert (public.view_count, public.last_viewed_at) == (0, None)
+    assert internal.view_count == 1
+    assert KBView.objects.filter(by_staff=True).count() == 2
