@@ -79,8 +79,10 @@ class KBArticle(models.Model):
     last_viewed_at = models.DateTimeField(_("last viewed"), null=True, blank=True, editable=False)
     helpful_yes = models.PositiveIntegerField(_("helpful"), default=0, editable=False)
     helpful_no = models.PositiveIntegerField(_("not helpful"), default=0, editable=False)
-    # Filled on PostgreSQL only (title and search phrases weight A, body weight B).
+    # Filled on PostgreSQL only: the whole article (title and search phrases weight A, body weight B),
+    # and the title and phrases alone, small enough to rank thousands of matches quickly.
     search_vector = SearchVectorField(null=True, editable=False)
+    title_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["group__order", "title"]

@@ -3,8 +3,9 @@ agent's "insert KB link" picker.
 
 On PostgreSQL every significant query word becomes a prefix term (`word:*`, so "passw" finds
 "password") of an OR query over the stored weighted vector (title and search phrases A, body B),
-ranked by ts_rank; an article whose title or search phrases contain the whole query gets a bonus
-(so "where is my order", all stop words but one, still finds the article that lists that phrase).
+ranked by ts_rank (see _postgres_search for how the work stays bounded); an article whose title or
+search phrases contain the whole query gets a bonus (so "where is my order", all stop words but
+one, still finds the article that lists that phrase).
 When that finds nothing (a typo), the trigram word similarity of the title takes over ("pasword"
 finds "password"). On SQLite each query word is looked up with icontains, title and phrases
 weighing three times the body, with a difflib typo fallback over titles.
@@ -14,9 +15,9 @@ import difflib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString
 
@@ -65,7 +66,7 @@ def search_articles(query: str, *, include_staff_only: bool = False, limit: int 
         base = base.filter(staff_only=False, group__staff_only=False)
     phrase = " ".join(text.words(query))
     if connection.vendor == "postgresql":
-        rows = _postgres_search(base, terms, phrase, limit)
+        rows = _postgres_search(terms, phrase, limit, include_staff_only)
         if not rows and _has_trigram():
             rows = _trigram_search(base, " ".join(terms), limit)
     else:
@@ -80,19 +81,74 @@ def _phrase_bonus(phrase: str) -> Case:
     return Case(When(matches, then=Value(PHRASE_BONUS)), default=Value(0.0), output_field=FloatField())
 
 
-def _postgres_search(base: QuerySet[KBArticle], terms: list[str], phrase: str, limit: int) -> list[dict]:
-    query: SearchQuery | None = None
-    for term in terms:
-        # Terms are letters and digits only (text.words), so they are safe in the raw tsquery syntax.
-        part = SearchQuery(f"{term}:*", search_type="raw", config="english")
-        query = part if query is None else query | part
-    rank = SearchRank(F("search_vector"), query, normalization=1) + _phrase_bonus(phrase)
-    return list(
-        base.filter(search_vector=query)
-        .annotate(rank=rank)
-        .order_by("-rank", "-view_count", "title")
-        .values(*_FIELDS, "rank")[:limit]
+_PG_SELECT = """
+    SELECT a.id, a.title, a.slug, a.body_text, a.staff_only, g.name, g.staff_only,
+           ts_rank(a.search_vector, to_tsquery('english', %(any)s), 1) + {bonus} AS rank
+    FROM hits JOIN kb_kbarticle a ON a.id = hits.id JOIN kb_kbgroup g ON g.id = a.group_id
+    ORDER BY rank DESC, a.view_count DESC, a.title
+"""
+_PG_BONUS = (
+    "(CASE WHEN lower(a.title) LIKE %(phrase)s OR lower(a.search_keywords) LIKE %(phrase)s "
+    f"THEN {PHRASE_BONUS} ELSE 0.0 END)"
+)
+_PG_TITLE_HITS = """
+    WITH hits AS (
+        SELECT a.id FROM kb_kbarticle a JOIN kb_kbgroup g ON g.id = a.group_id
+        WHERE a.title_vector @@ to_tsquery('english', %(any)s) AND {visible}
+        ORDER BY ts_rank(a.title_vector, to_tsquery('english', %(any)s)) + {bonus} DESC, a.view_count DESC, a.id
+        LIMIT %(candidates)s
     )
+""" + _PG_SELECT + " LIMIT %(limit)s"
+_PG_BODY_HITS = """
+    WITH hits AS (
+        SELECT a.id FROM kb_kbarticle a JOIN kb_kbgroup g ON g.id = a.group_id
+        WHERE a.search_vector @@ to_tsquery('english', %(match)s) AND {visible} AND NOT (a.id = ANY(%(seen)s))
+        ORDER BY a.view_count + 0 DESC, a.id
+        LIMIT %(limit)s
+    )
+""" + _PG_SELECT
+
+
+def _postgres_search(terms: list[str], phrase: str, limit: int, include_staff_only: bool) -> list[dict]:
+    """Rank title matches, then fill up with body matches; never rank thousands of full vectors.
+
+    1. Articles whose title or search phrases match any query word: the best few dozen by the
+       rank of their small title vector, re-ranked by the full weighted vector (title A, body B).
+    2. If that leaves room: articles mentioning every query word in the body (then any word),
+       the most read first, ranked by the full vector among themselves.
+    ts_rank and a sequential @@ have to read (detoast) every vector they touch; a common word
+    matches thousands of bodies but few titles. So only title matches are ranked, and body
+    matches come from the GIN index alone (a bitmap scan needs no vector: sequential scans are
+    switched off for that query, as the planner underestimates the cost of @@ on large vectors).
+    Hand-written SQL: this runs on every keystroke of the suggestion boxes, and building the
+    equivalent ORM query cost more than running it.
+    """
+    visible = "a.status = 'published'" + ("" if include_staff_only else " AND NOT a.staff_only AND NOT g.staff_only")
+    params = {
+        "any": " | ".join(f"{term}:*" for term in terms),
+        "phrase": f"%{phrase}%",
+        "candidates": max(3 * limit, 30),
+        "limit": limit,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_TITLE_HITS.format(visible=visible, bonus=_PG_BONUS), params)
+        rows = [_row(r) for r in cursor.fetchall()]
+        matches = [" & ".join(f"{term}:*" for term in terms)] + ([params["any"]] if len(terms) > 1 else [])
+        for match in matches:
+            if len(rows) >= limit:
+                break
+            with transaction.atomic():
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute(
+                    _PG_BODY_HITS.format(visible=visible, bonus=_PG_BONUS),
+                    {**params, "match": match, "seen": [r["id"] for r in rows], "limit": limit - len(rows)},
+                )
+                rows += [_row(r) for r in cursor.fetchall()]
+    return rows
+
+
+def _row(values: tuple) -> dict:
+    return dict(zip((*_FIELDS, "rank"), values, strict=True))
 
 
 _trigram_available: bool | None = None

@@ -54,12 +54,19 @@ def search_vector_expression() -> SearchVector:
     )
 
 
+def title_vector_expression() -> SearchVector:
+    """Return the vector of the title and search phrases alone (weight A)."""
+    return SearchVector("title", weight="A", config="english") + SearchVector(
+        "search_keywords", weight="A", config="english"
+    )
+
+
 def refresh_search_vectors(articles: QuerySet[KBArticle] | None = None) -> int:
-    """Recompute the search vector of the given articles (all by default) in one UPDATE; PostgreSQL only."""
+    """Recompute the search vectors of the given articles (all by default) in one UPDATE; PostgreSQL only."""
     if connection.vendor != "postgresql":
         return 0
     qs = articles if articles is not None else KBArticle.objects.all()
-    return qs.update(search_vector=search_vector_expression())
+    return qs.update(search_vector=search_vector_expression(), title_vector=title_vector_expression())
 
 
 def _unique_slug(model: type, base: str, *, exclude_pk: int | None = None, max_length: int = 200) -> str:
@@ -124,7 +131,7 @@ def save_article(
         article.published_at = now
     if article.pk is None:
         article.created_at = now
-    article.full_clean(exclude=["search_vector"])
+    article.full_clean(exclude=["search_vector", "title_vector"])
     article.save()
     if related is not None:
         article.related.set([r for r in related if r.pk != article.pk])

@@ -1,4 +1,4 @@
-"""PostgreSQL search indexes: GIN on the weighted search vector, trigram GIN on the title.
+"""PostgreSQL search indexes: GIN on the two search vectors, trigram GIN on the title.
 
 Acts on PostgreSQL only (SQLite has neither). pg_trgm is normally created beforehand by the
 superuser (.ci/run creates it in the database and in template1, because the application role
@@ -24,6 +24,7 @@ def create_indexes(apps, schema_editor) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("CREATE INDEX IF NOT EXISTS kb_article_search_gin ON kb_kbarticle USING gin (search_vector)")
+        cursor.execute("CREATE INDEX IF NOT EXISTS kb_article_title_gin ON kb_kbarticle USING gin (title_vector)")
         if not _has_extension(cursor, "pg_trgm"):
             try:
                 cursor.execute("SAVEPOINT kb_trgm")
@@ -44,6 +45,7 @@ def drop_indexes(apps, schema_editor) -> None:
     with schema_editor.connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS kb_article_title_trgm")
         cursor.execute("DROP INDEX IF EXISTS kb_article_search_gin")
+        cursor.execute("DROP INDEX IF EXISTS kb_article_title_gin")
 
 
 class Migration(migrations.Migration):
