@@ -18,7 +18,6 @@ class KBGroupAdmin(admin.ModelAdmin):
     list_editable = ["order"]
     list_filter = ["staff_only"]
     search_fields = ["name", "description"]
-    prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[KBGroup]:
         return super().get_queryset(request).annotate(n_articles=Count("articles"))

@@ -27,7 +27,10 @@ class KBGroup(models.Model):
     """A section of the knowledge base ("Billing & Payments"); staff-only groups hide all their articles."""
 
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[validate_group_slug])
+    slug = models.SlugField(
+        _("slug"), max_length=120, unique=True, blank=True, validators=[validate_group_slug],
+        help_text=_("Part of the group's address. Leave empty to derive it from the name."),
+    )
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Lower numbers come first."))
     description = models.TextField(_("description"), blank=True)
     staff_only = models.BooleanField(

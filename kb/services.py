@@ -1,6 +1,7 @@
 """Every write of the knowledge base: groups, articles, votes, views."""
 
 import html
+import re
 from collections.abc import Iterable
 
 import markdown
@@ -39,9 +40,12 @@ def render_markdown(source: str) -> str:
     )
 
 
+_BLOCK_TAG = re.compile(r"</?(?:p|div|h[1-6]|li|ul|ol|dl|dt|dd|tr|td|th|table|br|hr|pre|blockquote)\b", re.I)
+
+
 def html_to_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment, whitespace collapsed."""
-    spaced = fragment.replace("<", " <")
+    spaced = _BLOCK_TAG.sub(r" \g<0>", fragment)
     return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
 
 
