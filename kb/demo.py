@@ -15,8 +15,15 @@ def _dedent(body: str) -> str:
     return body.strip() + "\n"
 
 
+def seed_kb() -> str:
+    """Create or refresh the demo knowledge base; return a one-line summary (a seed_demo step)."""
+    created = seed_kb_counts()
+    total = KBArticle.objects.filter(status=KBArticle.Status.PUBLISHED).count()
+    return f"{total} published articles in {KBGroup.objects.count()} groups ({created['articles']} new)"
+
+
 @transaction.atomic
-def seed_kb() -> dict[str, int]:
+def seed_kb_counts() -> dict[str, int]:
     """Create or refresh the demo groups and articles; return how many were created."""
     created = {"groups": 0, "articles": 0}
     by_slug: dict[str, KBArticle] = {}

@@ -9,7 +9,8 @@ GETTING_STARTED = [
     {
         "title": "How to register and access the client portal",
         "slug": "how-to-access-the-client-portal",
-        "keywords": "register, sign up, portal access, create account, first login, invitation email, login page",
+        "keywords": "first steps, register, sign up, portal access, "
+                    "create account, first login, invitation email, login page",
         "related": ["how-to-reset-your-password", "platform-navigation"],
         "body": """
 The client portal is where you open support tickets, follow their progress, download invoices and
@@ -80,7 +81,7 @@ Here is where to find each of them.
     {
         "title": "First recommended settings after you sign in",
         "slug": "first-recommended-settings",
-        "keywords": "settings, profile, time zone, notifications, setup, onboarding",
+        "keywords": "first steps in the portal, settings, profile, time zone, notifications, setup, onboarding",
         "related": ["platform-navigation", "adding-new-users"],
         "body": """
 A few minutes of set-up on your first day saves a lot of confusion later. We recommend these steps.
@@ -178,8 +179,8 @@ ACCOUNT_ACCESS = [
     {
         "title": "How to reset your password",
         "slug": "how-to-reset-your-password",
-        "keywords": "forgot password, forgotten password, password reset, reset link, can't log in, cannot sign in, "
-                    "lost password, change password",
+        "keywords": "forgot password, cannot log in, forgotten password, password reset, reset link, can't log in, "
+                    "cannot sign in, lost password, change password",
         "related": ["why-is-my-account-locked", "how-to-access-the-client-portal"],
         "body": """
 Forgot your password? You can set a new one yourself in two minutes; nobody at our side can see
@@ -213,7 +214,8 @@ Sign in, open your profile and choose **Change password**. You need the current 
     {
         "title": "Adding new users to your company account",
         "slug": "adding-new-users",
-        "keywords": "add user, new user, invite colleague, add colleague, new contact, team member access",
+        "keywords": "add user, add a new user, new user, "
+                    "invite colleague, add colleague, new contact, team member access",
         "related": ["permissions-and-roles", "how-to-access-the-client-portal"],
         "body": """
 The primary contact of a company can give colleagues their own portal access. Other users can
@@ -494,7 +496,8 @@ five working days so we can file a claim with the carrier.
     {
         "title": "Return procedure",
         "slug": "return-procedure",
-        "keywords": "return, return goods, send back, refund, rma, return label, exchange product",
+        "keywords": "return, return an item, return request, return goods, "
+                    "send back, refund, rma, return label, exchange product",
         "related": ["damaged-or-incomplete-delivery", "order-status-explained"],
         "body": """
 You can return unused goods within 30 days of delivery, and faulty goods within the warranty period.
@@ -587,7 +590,8 @@ COMMON_ERRORS = [
     {
         "title": "Sync issues: data not updating",
         "slug": "sync-issues",
-        "keywords": "sync, synchronisation, not syncing, data not updating, out of date, integration sync failed",
+        "keywords": "sync, sync stopped, synchronisation, "
+                    "not syncing, data not updating, out of date, integration sync failed",
         "related": ["import-errors", "session-expired-error"],
         "body": """
 When your system and ours exchange data (orders, stock, prices), changes normally appear within

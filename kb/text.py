@@ -37,19 +37,18 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """Return a crude stem: strip one common English suffix from words longer than four letters.
+    """Return a crude stem: strip one common English suffix, then a final "e" or "y", from longer words.
 
-    Crude on purpose: it only needs to make "invoices", "invoicing" and "invoice" meet, the
-    same way on both sides of a comparison.
+    Crude on purpose: it only needs to make "invoices", "invoicing" and "invoice", or "delivery"
+    and "delivered", meet, the same way on both sides of a comparison.
     """
     if len(word) <= 4:
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            if suffix == "ies":
-                return word[:-3] + "y"
-            return word[: -len(suffix)]
-    if word.endswith("e") and len(word) > 5:
+            word = word[:-3] + "y" if suffix == "ies" else word[: -len(suffix)]
+            break
+    if word[-1] in "ey" and len(word) > 5:
         return word[:-1]
     return word
 

@@ -149,3 +149,26 @@ def test_kb_view_count_counts_customer_views_in_the_period():
     assert kb_view_count(start=today, end=today) == 2
     assert kb_view_count(start=today, end=today, include_staff=True) == 3
     assert kb_view_count(start=today - timedelta(days=9), end=today - timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("subject", "slug"),
+    [
+        ("Where is my order?", "how-to-track-an-order"),
+        ("Password reset email never arrives", "how-to-reset-your-password"),
+        ("Cannot log in to the client portal", "how-to-reset-your-password"),
+        ("Request for a copy of invoice", "how-to-download-an-invoice"),
+        ("Delivered goods are damaged", "damaged-or-incomplete-delivery"),
+        ("Wrong quantity delivered", "damaged-or-incomplete-delivery"),
+        ("Request to return an item", "return-procedure"),
+        ("Sync between warehouse and portal stopped", "sync-issues"),
+        ("Please add a new user for our accountant", "adding-new-users"),
+        ("Training session for new staff", None),
+        ("Error 500 when exporting the monthly report", None),
+    ],
+)
+def test_demo_ticket_subjects_match_the_demo_articles(seeded_kb, subject, slug):
+    """The seeded tickets on documented topics are recognised (and the others are not)."""
+    catalogue = [(a, metrics._signatures(a)) for a in metrics.public_articles()]
+    match = metrics.match_article(subject, catalogue)
+    assert (match.slug if match else None) == slug

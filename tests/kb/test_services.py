@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kb import services
-from kb.demo import seed_kb
+from kb.demo import seed_kb, seed_kb_counts
 from kb.demo_content import GROUPS
 from kb.models import KBArticle, KBGroup, KBView, KBVote
 from tests.kb.conftest import make_article, make_group
@@ -116,8 +116,9 @@ def test_view_is_counted_once_per_visitor_and_day():
 
 def test_seed_kb_creates_the_recommended_structure_idempotently():
     """seed_kb creates the guide's six groups (Advanced Guides staff-only) and 25+ articles, once."""
-    assert seed_kb() == {"groups": 6, "articles": sum(len(g[4]) for g in GROUPS)}
-    assert seed_kb() == {"groups": 0, "articles": 0}
+    assert seed_kb_counts() == {"groups": 6, "articles": sum(len(g[4]) for g in GROUPS)}
+    assert seed_kb_counts() == {"groups": 0, "articles": 0}
+    assert seed_kb() == "29 published articles in 6 groups (0 new)"
     names = list(KBGroup.objects.values_list("name", flat=True))
     assert names == ["Getting Started", "Account & Access", "Billing & Payments", "Orders & Delivery",
                      "Common Errors", "Advanced Guides"]
