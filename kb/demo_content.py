@@ -496,7 +496,7 @@ five working days so we can file a claim with the carrier.
     {
         "title": "Return procedure",
         "slug": "return-procedure",
-        "keywords": "return, return an item, return request, return goods, "
+        "keywords": "return, return an item, return goods, "
                     "send back, refund, rma, return label, exchange product",
         "related": ["damaged-or-incomplete-delivery", "order-status-explained"],
         "body": """
@@ -546,7 +546,7 @@ See [How to track an order](/knowledge-base/article/how-to-track-an-order/) to f
     {
         "title": "What to do when a delivery arrives damaged or incomplete",
         "slug": "damaged-or-incomplete-delivery",
-        "keywords": "damaged delivery, broken goods, missing items, "
+        "keywords": "damaged delivery, damaged goods, goods damaged, broken goods, missing items, "
                     "incomplete delivery, wrong quantity, parcel damaged",
         "related": ["return-procedure", "how-to-track-an-order"],
         "body": """
@@ -590,7 +590,7 @@ COMMON_ERRORS = [
     {
         "title": "Sync issues: data not updating",
         "slug": "sync-issues",
-        "keywords": "sync, sync stopped, synchronisation, "
+        "keywords": "sync, sync stopped, sync between warehouse and portal, synchronisation, "
                     "not syncing, data not updating, out of date, integration sync failed",
         "related": ["import-errors", "session-expired-error"],
         "body": """

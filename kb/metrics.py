@@ -104,34 +104,76 @@ def most_viewed(*, limit: int = 10) -> QuerySet[KBArticle]:
     )
 
 
-Signature = tuple[frozenset[str], str]
+@dataclass(frozen=True)
+class Signature:
+    """How an article's topic shows in a subject: all the title's stems, or one search phrase in order."""
+
+    stems: frozenset[str] = frozenset()
+    sequence: tuple[str, ...] = ()
+    whole_words: bool = False  # compare the sequence with the subject's words, stop words included
+
+    @property
+    def weight(self) -> int:
+        return max(len(self.stems), len(self.sequence))
+
+    def matches(self, subject: "_Subject") -> bool:
+        if self.stems:
+            return self.stems <= subject.stem_set
+        return _contains_run(subject.words if self.whole_words else subject.stems, self.sequence)
+
+
+@dataclass(frozen=True)
+class _Subject:
+    stems: tuple[str, ...]
+    stem_set: frozenset[str]
+    words: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, subject: str) -> "_Subject":
+        stems = _significant_stems(subject)
+        return cls(stems=stems, stem_set=frozenset(stems), words=tuple(text.words(subject)))
+
+
+def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def _significant_stems(phrase: str) -> tuple[str, ...]:
+    return tuple(text.stem(w) for w in text.words(phrase) if w not in text.STOPWORDS)
 
 
 def _signatures(article: KBArticle) -> list[Signature]:
-    """Return the article's topic signatures: (significant stems, " phrase words ") of its title and phrases.
+    """Return the article's topic signatures.
 
-    A signature matches a subject that contains all its stems (two at least), or, for a search
-    phrase, the whole phrase word for word ("where is my order", whose only significant word is "order").
+    - The title: a subject containing all its significant words (two at least), in any order.
+    - Each search phrase of two significant words or more: those words in that order, stop words
+      aside ("I forgot my password" matches "forgot password"; "API returns 429 too many
+      requests" does not match "return request").
+    - A search phrase with a single significant word ("where is my order") word for word.
     """
-    signatures = [(frozenset(text.stems(article.title)), "")]
+    signatures = []
+    title_stems = frozenset(_significant_stems(article.title))
+    if len(title_stems) >= 2:
+        signatures.append(Signature(stems=title_stems))
     for phrase in article.search_keywords.split(","):
-        phrase_words = text.words(phrase)
-        sequence = f" {' '.join(phrase_words)} " if len(phrase_words) > 1 else ""
-        signatures.append((frozenset(text.stems(phrase)), sequence))
-    return [(stems, seq) for stems, seq in signatures if len(stems) >= 2 or seq]
+        stems = _significant_stems(phrase)
+        words = tuple(text.words(phrase))
+        if len(stems) >= 2:
+            signatures.append(Signature(sequence=stems))
+        elif len(words) >= 2:
+            signatures.append(Signature(sequence=words, whole_words=True))
+    return signatures
 
 
 def match_article(subject: str, catalogue: list[tuple[KBArticle, list[Signature]]]) -> KBArticle | None:
     """Return the article whose topic the subject covers most specifically, or None."""
-    subject_stems = text.stems(subject)
-    subject_seq = f" {' '.join(text.words(subject))} "
+    parsed = _Subject.parse(subject)
     best: tuple[int, KBArticle] | None = None
     for article, signatures in catalogue:
-        for stems, seq in signatures:
-            matched = (len(stems) >= 2 and stems <= subject_stems) or (seq and seq in subject_seq)
-            weight = max(len(stems), seq.count(" ") - 1)
-            if matched and (best is None or weight > best[0]):
-                best = (weight, article)
+        for signature in signatures:
+            if signature.matches(parsed) and (best is None or signature.weight > best[0]):
+                best = (signature.weight, article)
     return best[1] if best else None
 
 

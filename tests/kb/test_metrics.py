@@ -165,6 +165,8 @@ def test_kb_view_count_counts_customer_views_in_the_period():
         ("Please add a new user for our accountant", "adding-new-users"),
         ("Training session for new staff", None),
         ("Error 500 when exporting the monthly report", None),
+        ("API returns 429 too many requests", None),
+        ("I forgot my password", "how-to-reset-your-password"),
     ],
 )
 def test_demo_ticket_subjects_match_the_demo_articles(seeded_kb, subject, slug):
