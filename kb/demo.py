@@ -56,9 +56,34 @@ def seed_kb_counts() -> dict[str, int]:
                 )
             by_slug[spec["slug"]] = article
             related_of[spec["slug"]] = spec.get("related", [])
+    if created["articles"]:
+        _demo_feedback(by_slug)
     for slug, related_slugs in related_of.items():
         wanted = [by_slug[s] for s in related_slugs if s in by_slug]
         article = by_slug[slug]
         if set(article.related.values_list("slug", flat=True)) != {a.slug for a in wanted}:
             services.set_related_articles(article=article, related=wanted)
     return created
+
+
+# Demo readers and votes, so the metrics page has something to show: (slug, readers, yes, no).
+DEMO_FEEDBACK = [
+    ("how-to-reset-your-password", 42, 18, 2),
+    ("how-to-download-an-invoice", 35, 12, 1),
+    ("how-to-track-an-order", 31, 9, 1),
+    ("what-overdue-status-means", 17, 5, 1),
+    ("import-errors", 12, 3, 4),  # more than 20 % "not helpful": listed for review
+    ("return-procedure", 9, 4, 0),
+    ("sync-issues", 6, 2, 3),
+]
+
+
+def _demo_feedback(articles: dict[str, KBArticle]) -> None:
+    for slug, readers, yes, no in DEMO_FEEDBACK:
+        article = articles.get(slug)
+        if article is None:
+            continue
+        for n in range(readers):
+            services.record_view(article=article, visitor_key=f"ademo{n}")
+        for n in range(yes + no):
+            services.record_vote(article=article, visitor_key=f"ademo{n}", helpful=n < yes)
