@@ -4,9 +4,12 @@ Visibility is decided in kb.queries (404 for anything a visitor may not see). St
 pages inside the workspace layout, with drafts and staff-only content marked.
 """
 
+import re
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +19,8 @@ from kb.search import search_articles
 from kb.visitors import remember_visitor, visitor_key
 
 PORTAL_BASE = "helpdesk/portal_base.html"
+OPENED_SESSION_KEY = "kb_opened"
+REF_PATTERN = re.compile(r"[a-z][a-z0-9-]{0,31}")
 STAFF_BASE = "helpdesk/staff_base.html"
 
 
@@ -45,6 +50,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     key = visitor_key(request)
     if kb_article.is_published:
         services.record_view(article=kb_article, visitor_key=key, by_staff=queries.is_staff(request.user))
+        _remember_opened_from(request, kb_article)
     context = _context(
         request,
         article=kb_article,
@@ -53,6 +59,20 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         voted_now=False,
     )
     return remember_visitor(request, render(request, "kb/article.html", context))
+
+
+def _remember_opened_from(request: HttpRequest, kb_article: object) -> None:
+    """Note in the session which articles a visitor opened from a suggestion list (`?ref=ticket-form`).
+
+    The portal reads `kb_opened` when the visitor leaves the ticket form without submitting it,
+    to count a deflected ticket; kb only records what was opened, and from where.
+    """
+    ref = request.GET.get("ref", "")
+    if not REF_PATTERN.fullmatch(ref):
+        return
+    opened = [o for o in request.session.get(OPENED_SESSION_KEY, []) if o.get("article_id") != kb_article.pk]
+    opened.append({"article_id": kb_article.pk, "ref": ref, "at": timezone.now().isoformat()})
+    request.session[OPENED_SESSION_KEY] = opened[-20:]
 
 
 @require_POST
@@ -86,9 +106,11 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """Return matching articles as an HTML list (htmx) or JSON (`format=json`), for pickers and suggestions.
 
     Staff get staff-only articles too when they ask with include_staff=1; `mode=picker` adds an
-    "Insert link" button per article (the agent's reply box).
+    "Insert link" button per article (the agent's reply box); `ref=ticket-form` is carried into
+    the article links, so the article page can note that it was opened from the suggestions.
     """
-    q = request.GET.get("q", "").strip()[:200]
+    # `subject` too, so the portal's ticket subject field can ask directly with hx-get.
+    q = (request.GET.get("q") or request.GET.get("subject") or "").strip()[:200]
     include_staff = request.GET.get("include_staff") == "1" and queries.is_staff(request.user)
     try:
         limit = max(1, min(int(request.GET.get("limit", 5)), 10))
@@ -107,7 +129,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
                 ],
             }
         )
-    context = {"q": q, "hits": hits, "picker": request.GET.get("mode") == "picker"}
+    ref = request.GET.get("ref", "")
+    context = {"q": q, "hits": hits, "picker": request.GET.get("mode") == "picker",
+               "ref": ref if REF_PATTERN.fullmatch(ref) else ""}
     return render(request, "kb/suggest.html", context)
 
 

@@ -199,3 +199,22 @@ def test_metrics_page_is_for_managers_only(client):
     response = manager.get("/knowledge-base/metrics/")
     assert response.status_code == 200
     assert "Knowledge base metrics" in response.content.decode()
+
+
+def test_suggest_accepts_the_subject_field_and_carries_ref(client, content):
+    """The portal's subject input can ask directly (?subject=...); ?ref= is carried into the article links."""
+    html = client.get("/knowledge-base/suggest/", {"subject": "download invoice", "ref": "ticket-form"}).content.decode()
+    assert 'href="/knowledge-base/article/how-to-download-an-invoice/?ref=ticket-form"' in html
+    html = client.get("/knowledge-base/suggest/", {"subject": "download invoice", "ref": "<x>"}).content.decode()
+    assert "?ref=" not in html
+
+
+def test_article_opened_from_suggestions_is_noted_in_the_session(client, content):
+    """Opening an article with ?ref=ticket-form records it in session["kb_opened"] for the deflection count."""
+    article = content["article"]
+    client.get(article.get_absolute_url(), {"ref": "ticket-form"})
+    client.get(article.get_absolute_url(), {"ref": "ticket-form"})
+    opened = client.session["kb_opened"]
+    assert [(o["article_id"], o["ref"]) for o in opened] == [(article.pk, "ticket-form")]
+    client.get(content["draft"].get_absolute_url(), {"ref": "ticket-form"})  # 404: not recorded
+    assert len(client.session["kb_opened"]) == 1
