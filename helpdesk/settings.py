@@ -84,6 +84,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web server and the embedded worker share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,

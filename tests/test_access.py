@@ -70,7 +70,7 @@ def test_staff_login_refuses_a_customer_and_portal_login_refuses_staff(client):
 
 def test_check_deploy_passes_in_production_settings(tmp_path):
     """`manage.py check --deploy` reports nothing with DEBUG off and a real secret key."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DEBUG="0", SECRET_KEY="x" * 20 + "-production-secret-key-with-enough-entropy-1234567890",
                HELPDESK_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="helpdesk.example.com")
     env.pop("DATABASE_URL", None)
