@@ -203,7 +203,8 @@ def test_metrics_page_is_for_managers_only(client):
 
 def test_suggest_accepts_the_subject_field_and_carries_ref(client, content):
     """The portal's subject input can ask directly (?subject=...); ?ref= is carried into the article links."""
-    html = client.get("/knowledge-base/suggest/", {"subject": "download invoice", "ref": "ticket-form"}).content.decode()
+    params = {"subject": "download invoice", "ref": "ticket-form"}
+    html = client.get("/knowledge-base/suggest/", params).content.decode()
     assert 'href="/knowledge-base/article/how-to-download-an-invoice/?ref=ticket-form"' in html
     html = client.get("/knowledge-base/suggest/", {"subject": "download invoice", "ref": "<x>"}).content.decode()
     assert "?ref=" not in html
