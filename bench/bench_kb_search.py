@@ -10,13 +10,9 @@ Prints one line: p50 / p95 / max in milliseconds. Target: p95 < 50 ms.
 import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+from _setup import django_setup
 
 QUERIES = [
     "forgot password",
@@ -88,9 +84,7 @@ def _load(n: int) -> None:
 
 
 def main() -> None:
-    import django
-
-    django.setup()
+    django_setup()
     from django.db import connection
 
     from kb.search import search_articles
