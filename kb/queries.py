@@ -33,13 +33,17 @@ def articles_for(*, user: object) -> QuerySet[KBArticle]:
 
 def groups_for(*, user: object) -> QuerySet[KBGroup]:
     """Return the groups this user may see, each annotated with `article_count` of articles they can open."""
+    # Meta.ordering does not apply to aggregating queries: order explicitly.
     if is_staff(user):
-        return KBGroup.objects.annotate(article_count=Count("articles"))
-    return KBGroup.objects.filter(staff_only=False).annotate(
-        article_count=Count(
-            "articles",
-            filter=Q(articles__status=KBArticle.Status.PUBLISHED, articles__staff_only=False),
+        return KBGroup.objects.annotate(article_count=Count("articles")).order_by("order", "name")
+    return (
+        KBGroup.objects.filter(staff_only=False)
+        .annotate(
+            article_count=Count(
+                "articles", filter=Q(articles__status=KBArticle.Status.PUBLISHED, articles__staff_only=False)
+            )
         )
+        .order_by("order", "name")
     )
 
 

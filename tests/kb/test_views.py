@@ -219,3 +219,15 @@ def test_article_opened_from_suggestions_is_noted_in_the_session(client, content
     assert [(o["article_id"], o["ref"]) for o in opened] == [(article.pk, "ticket-form")]
     client.get(content["draft"].get_absolute_url(), {"ref": "ticket-form"})  # 404: not recorded
     assert len(client.session["kb_opened"]) == 1
+
+
+def test_home_lists_groups_in_their_order_for_everyone(seeded_kb):
+    """Groups appear in the manager's order (not alphabetically), for customers and for staff."""
+    expected = ["Getting Started", "Account &amp; Access", "Billing &amp; Payments", "Orders &amp; Delivery",
+                "Common Errors"]
+    for client in (Client(), _staff_client()):
+        html = client.get("/knowledge-base/").content.decode()
+        positions = [html.index(f"<h2>{name}") for name in expected]
+        assert positions == sorted(positions)
+    staff_html = _staff_client().get("/knowledge-base/").content.decode()
+    assert staff_html.index("<h2>Common Errors") < staff_html.index("<h2>Advanced Guides")
