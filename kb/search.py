@@ -123,12 +123,13 @@ def _postgres_search(terms: list[str], phrase: str, limit: int, include_staff_on
     Hand-written SQL: this runs on every keystroke of the suggestion boxes, and building the
     equivalent ORM query cost more than running it.
     """
-    visible = "a.status = 'published'" + ("" if include_staff_only else " AND NOT a.staff_only AND NOT g.staff_only")
+    visible = "a.status = %(published)s" + ("" if include_staff_only else " AND NOT a.staff_only AND NOT g.staff_only")
     params = {
         "any": " | ".join(f"{term}:*" for term in terms),
         "phrase": f"%{phrase}%",
         "candidates": max(3 * limit, 30),
         "limit": limit,
+        "published": KBArticle.Status.PUBLISHED.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(_PG_TITLE_HITS.format(visible=visible, bonus=_PG_BONUS), params)
