@@ -267,3 +267,14 @@ def test_step_goes_to_the_neighbours_in_the_agents_queue(agent_client, support):
     assert r["Location"] == f"/staff/tickets/{older.pk}/"
     r = agent_client.get(f"/staff/tickets/{newer.pk}/step/next/")
     assert r["Location"] == "/staff/tickets/?status=new"
+
+
+def test_picker_finds_real_kb_articles_with_public_links(agent_client, ticket):
+    """With the kb app installed, the picker offers published public articles (not staff-only ones)."""
+    from tests.kb.conftest import make_article
+
+    make_article(title="Reset your portal password", body="Open the login page and click reset.")
+    make_article(title="Password rotation for staff", body="Internal password procedure.", staff_only=True)
+    body = agent_client.get(f"/staff/tickets/{ticket.pk}/pickers/?q=password").content.decode()
+    assert "Reset your portal password" in body and 'data-insert-link="http' in body
+    assert "Password rotation for staff" not in body
