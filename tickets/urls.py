@@ -3,13 +3,14 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.views import clients, new_ticket, queue, tasks, ticket, workspace
+from tickets.views import clients, new_ticket, queue, search, tasks, ticket, workspace
 
 app_name = "staff"
 
 urlpatterns = [
     path("login/", staff_login, name="login"),
     path("", workspace.home, name="home"),
+    path("search/", search.global_search, name="search"),
     path("tickets/", queue.ticket_list, name="ticket_list"),
     path("tickets/save-view/", queue.save_default_view, name="queue_save_default"),
     path("tickets/bulk/", queue.bulk_action, name="queue_bulk"),
