@@ -3,4 +3,11 @@
 Each sweep is set-based and guarded by a lock, so an overrunning run never starts twice.
 """
 
-SCHEDULE: dict[str, dict] = {}
+SCHEDULE: dict[str, dict] = {
+    # Mark first-response / resolution breaches and warnings; fires the breach rules and
+    # notifies assignees and departments (tickets.sla_sweep).
+    "sla-sweep": {"task": "tickets.sla_sweep", "schedule": 60.0, "options": {"expires": 55}},
+    # Time-triggered automation rules: no staff reply for X hours, no customer reply for X days,
+    # closed + delay (tickets.automation.engine.sweep_time_rules).
+    "automation-sweep": {"task": "tickets.automation_sweep", "schedule": 60.0, "options": {"expires": 55}},
+}

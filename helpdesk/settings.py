@@ -250,3 +250,10 @@ LOGGING = {
 # WhatsApp Cloud API (webhook verification token and app secret for payload signatures)
 WHATSAPP_VERIFY_TOKEN = env.string("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_APP_SECRET = env.string("WHATSAPP_APP_SECRET")
+
+# SLA and automation (tickets.sla_policy, tickets.sla_sweep, tickets.automation)
+# Minutes before a due time at which the assignee (or department) is warned.
+HELPDESK_SLA_WARNING_MINUTES = env.integer("HELPDESK_SLA_WARNING_MINUTES", 30)
+# On Hold pauses the resolution clock; the first response is fulfilled by a reply, not paused
+# (REFERENCE §3.4). Set to 1 to pause the first-response clock too.
+HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPONSE", False)

@@ -15,3 +15,12 @@ from tickets.models.core import (  # noqa: F401
     TicketMessage,
     TicketStatus,
 )
+from tickets.models.sla import (  # noqa: F401
+    BusinessCalendar,
+    BusinessHours,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
+)
+from tickets.models.automation import AutomationRule, AutomationRun  # noqa: F401, E402
+from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
