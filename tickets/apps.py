@@ -24,8 +24,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import channels, tasks  # noqa: F401  (reply channels, task registry)
-        from tickets import notifications
+        from tickets import channels, notifications, tasks  # noqa: F401  (reply channels, task registry)
         from tickets.automation import actions, engine
 
         actions.register_builtin_actions()

@@ -129,6 +129,7 @@ def on_ticket_event(*, event: str, ticket_id: int, **payload: Any) -> None:
     now = timezone.now()
     occurrence = _occurrence(event, ticket_id, payload)
     run_ids: list[int] = []
+    responding: set[int] = set()
     for rule in rules:
         if rule.pk in chain:
             continue
@@ -137,8 +138,13 @@ def on_ticket_event(*, event: str, ticket_id: int, **payload: Any) -> None:
         ):
             continue
         if ticket_matches(ticket_id, rule.conditions, now=now):
-            run_ids += claim(rule, [(ticket_id, occurrence)], now=now)
-    dispatch(run_ids, chain)
+            claimed = claim(rule, [(ticket_id, occurrence)], now=now)
+            run_ids += claimed
+            if claimed:
+                responding.add(rule.pk)
+    # Rules answering the same event join the chain together, so one's change cannot
+    # re-trigger another that already answered it (two rules undoing each other run once each).
+    dispatch(run_ids, chain | responding)
 
 
 def on_sla_breached(*, event: str, ticket_ids: Sequence[int], metric: str, **payload: Any) -> None:

@@ -99,7 +99,8 @@ def clean_conditions(conditions: Any) -> list[dict[str, Any]]:
 def clean_actions(actions: Any) -> list[dict[str, Any]]:
     """Validate each action with its registered validator; unknown actions are refused."""
     if not isinstance(actions, list) or not actions:
-        raise ValidationError(_("A rule needs at least one action, e.g. [{\"action\": \"add_note\", \"text\": \"…\"}]."))
+        raise ValidationError(_("A rule needs at least one action, e.g. [{\"action\": \"add_note\", "
+                                "\"text\": \"Check this\"}]."))
     offered = ", ".join(a.name for a in available_actions())
     for index, params in enumerate(actions, start=1):
         where = _("Action %(n)d") % {"n": index}

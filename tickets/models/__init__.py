@@ -1,5 +1,6 @@
 """Ticket models, one module per area; import them all here so Django sees them."""
 
+from tickets.models.automation import AutomationRule, AutomationRun  # noqa: F401, E402
 from tickets.models.core import (  # noqa: F401
     Attachment,
     CustomField,
@@ -15,6 +16,7 @@ from tickets.models.core import (  # noqa: F401
     TicketMessage,
     TicketStatus,
 )
+from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
 from tickets.models.sla import (  # noqa: F401
     BusinessCalendar,
     BusinessHours,
@@ -22,5 +24,3 @@ from tickets.models.sla import (  # noqa: F401
     SLAPolicy,
     SLATarget,
 )
-from tickets.models.automation import AutomationRule, AutomationRun  # noqa: F401, E402
-from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
