@@ -3,7 +3,7 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.views import workspace
+from tickets.views import notifications, workspace
 
 app_name = "staff"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("tickets/", workspace.ticket_list, name="ticket_list"),
     path("tickets/<int:number>/", workspace.ticket_detail, name="ticket_detail"),
     path("clients/<int:pk>/", workspace.client_detail, name="client_detail"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
+    path("profile/", notifications.profile, name="profile"),
 ]
