@@ -253,7 +253,7 @@ def recompute_sla(*, client_id: int | None = None, ticket_ids: Iterable[int] | N
     changed = 0
     for pk in qs.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().select_related("priority", "client").get(pk=pk)
+            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("priority", "client").get(pk=pk)
             before = (ticket.first_response_due_at, ticket.resolution_due_at)
             refresh_sla(ticket)
             if (ticket.first_response_due_at, ticket.resolution_due_at) != before:

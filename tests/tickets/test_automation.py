@@ -1,10 +1,13 @@
 """Automation rules: seeded rules, triggers, conditions, actions, once-only runs, no loops."""
 
+import threading
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from tests.factories import ContactFactory, DepartmentFactory, ManagerFactory, StaffFactory, priority, status
 from tickets import services
@@ -233,15 +236,38 @@ def test_survey_rule_runs_once_an_hour_after_close_when_registered(dept, agents,
         unregister_action("send_survey")
 
 
+@contextmanager
+def lock_held_elsewhere(name: str):
+    """Hold a sweep lock from another thread (its own database connection), as another worker would."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with sweep_lock(name) as acquired:
+                assert acquired
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert held.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
 def test_sweep_lock_prevents_a_second_concurrent_sweep():
     """While a sweep holds its lock, a second sweep task returns at once without work."""
-    with sweep_lock("sla-sweep") as first:
-        assert first
+    with lock_held_elsewhere("sla-sweep"):
         assert sla_sweep() is None
-    with sweep_lock("automation-sweep") as first:
-        assert first
+    with lock_held_elsewhere("automation-sweep"):
         assert automation_sweep() is None
     assert sla_sweep() is not None
+    assert automation_sweep() is not None
 
 
 def test_claim_is_unique_per_occurrence(dept, commit):
