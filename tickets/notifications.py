@@ -10,7 +10,6 @@ The actor of a change is never notified of it. Emails go out from a Celery task 
 """
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,14 +17,14 @@ from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tickets import hooks
-from tickets.models import Notification, NotificationPreference, Ticket
+from tickets.models import Department, Notification, NotificationPreference, Ticket
 from tickets.models.notifications import NotificationKind, default_email_kinds
 
 logger = logging.getLogger(__name__)
@@ -212,27 +211,54 @@ def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: 
 
 
 def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
-    """Tell the assignee (or the department when unassigned) about SLA warnings or breaches."""
-    tickets = list(Ticket.objects.filter(pk__in=list(ticket_ids)).values_list("pk", "subject", "assignee_id",
-                                                                                 "department_id"))
-    unassigned_departments = {d for _pk, _s, a, d in tickets if a is None}
-    members: dict[int, list[int]] = defaultdict(list)
-    through = get_user_model().departments.through
-    for user_id, department_id in through.objects.filter(
-        department_id__in=unassigned_departments, user__is_active=True, user__is_staff=True
-    ).values_list("user_id", "department_id"):
-        members[department_id].append(user_id)
+    """Tell the assignee (or the department when unassigned) about SLA warnings or breaches.
+
+    Set-based: one INSERT ... SELECT per batch of tickets writes every notification (the sweep
+    may report thousands at once); the emails chosen in preferences are queued in batches.
+    """
     what = SLA_METRICS.get(metric, metric)
     if kind == NotificationKind.SLA_WARNING:
         template = _("SLA %(what)s due soon on #%(n)s: %(s)s")
     else:
         template = _("SLA %(what)s breached on #%(n)s: %(s)s")
-    rows = []
-    for pk, subject, assignee_id, department_id in tickets:
-        text = template % {"what": what, "n": pk, "s": subject}
-        for user_id in [assignee_id] if assignee_id else members.get(department_id, []):
-            rows.append((user_id, kind, pk, text))
-    return notify_many(rows)
+    text = template % {"what": what, "n": "{N}", "s": "{S}"}
+    members = Department.members.through._meta
+    user_table = get_user_model()._meta.db_table
+    ticket_table = Ticket._meta.db_table
+    rows: list[tuple[int, int]] = []
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for start in range(0, len(ticket_ids), 5000):
+            chunk = list(ticket_ids[start:start + 5000])
+            if postgres:
+                match, match_params = "= ANY(%s)", [chunk]
+            else:
+                match, match_params = f"IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(
+                f"""
+                INSERT INTO {Notification._meta.db_table} (recipient_id, kind, ticket_id, text, created_at, emailed)
+                SELECT r.user_id, %s, t.id,
+                       substr(replace(replace(%s, '{{N}}', CAST(t.id AS TEXT)), '{{S}}', t.subject), 1, 300), %s, %s
+                FROM {ticket_table} t JOIN (
+                    SELECT a.id AS ticket_id, a.assignee_id AS user_id FROM {ticket_table} a
+                    WHERE a.id {match} AND a.assignee_id IS NOT NULL
+                    UNION ALL
+                    SELECT d.id, m.{members.get_field("user").column} FROM {ticket_table} d
+                    JOIN {members.db_table} m ON m.{members.get_field("department").column} = d.department_id
+                    JOIN {user_table} u ON u.id = m.{members.get_field("user").column}
+                    WHERE d.id {match} AND d.assignee_id IS NULL AND u.is_active AND u.is_staff
+                ) r ON r.ticket_id = t.id
+                RETURNING id, recipient_id
+                """,
+                [kind, text, connection.ops.adapt_datetimefield_value(timezone.now()), False,
+                 *match_params, *match_params],
+            )
+            rows += cursor.fetchall()
+    by_email = email_kinds_for({uid for _pk, uid in rows})
+    email_ids = [pk for pk, uid in rows if kind in by_email[uid]]
+    for start in range(0, len(email_ids), 100):
+        _send_later(email_ids[start:start + 100])
+    return len(rows)
 
 
 def on_sla_breached(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -> None:
