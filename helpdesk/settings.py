@@ -84,6 +84,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web server and the embedded worker share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -254,6 +255,6 @@ WHATSAPP_APP_SECRET = env.string("WHATSAPP_APP_SECRET")
 # SLA and automation (tickets.sla_policy, tickets.sla_sweep, tickets.automation)
 # Minutes before a due time at which the assignee (or department) is warned.
 HELPDESK_SLA_WARNING_MINUTES = env.integer("HELPDESK_SLA_WARNING_MINUTES", 30)
-# On Hold pauses the resolution clock; the first response is fulfilled by a reply, not paused
-# (REFERENCE §3.4). Set to 1 to pause the first-response clock too.
-HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPONSE", False)
+# On Hold pauses the SLA clock: the resolution clock always, the first-response clock too unless
+# this is 0 (REFERENCE §3.4's Zendesk reading: a first response is fulfilled by a reply, not paused).
+HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True)

@@ -103,6 +103,6 @@ def targets_for(ticket: Ticket) -> tuple[int, int]:
 
 
 def pause_first_response() -> bool:
-    """Whether On Hold also pauses the first-response clock (REFERENCE §3.4 says no: a reply
-    fulfils it; set HELPDESK_SLA_PAUSE_FIRST_RESPONSE=1 for the other reading)."""
-    return bool(getattr(settings, "HELPDESK_SLA_PAUSE_FIRST_RESPONSE", False))
+    """Whether On Hold also pauses the first-response clock (the issue's "the clock pauses"; set
+    HELPDESK_SLA_PAUSE_FIRST_RESPONSE=0 for REFERENCE §3.4's reading: a reply fulfils it)."""
+    return bool(getattr(settings, "HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True))

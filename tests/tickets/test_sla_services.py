@@ -250,3 +250,18 @@ def test_dst_change_between_open_and_due(office_calendar):
     assert ticket.first_response_due_at == at(2026, 10, 26, 12)  # Monday 12:00 EET
     assert ticket.first_response_due_at.astimezone(UTC).hour == 10
     assert ticket.first_response_due_at - ticket.created_at == timedelta(days=2, hours=21)
+
+
+@pytest.mark.parametrize("pause_first", [True, False])
+def test_first_response_pause_follows_the_setting(department, settings, pause_first):
+    """On Hold moves the first-response due too by default; with the setting off only resolution moves."""
+    settings.HELPDESK_SLA_PAUSE_FIRST_RESPONSE = pause_first
+    ticket = open_ticket(department, when=at(2026, 11, 23, 9))  # High: first response due 13:00
+    with time_machine.travel(at(2026, 11, 23, 10), tick=False):
+        services.change_status(ticket=ticket, status=status("on-hold"))
+    with time_machine.travel(at(2026, 11, 23, 12), tick=False):
+        ticket = services.change_status(ticket=ticket, status=status("in-progress"))
+    assert ticket.first_response_due_at == (at(2026, 11, 23, 15) if pause_first else at(2026, 11, 23, 13))
+    with time_machine.travel(at(2026, 11, 23, 14), tick=False):
+        breached = run_sla_sweep().breached["first_response"]
+    assert breached == ([] if pause_first else [ticket.pk])

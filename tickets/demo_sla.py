@@ -1,0 +1,55 @@
+"""Demo SLA configuration: an office-hours calendar for the front-line departments (Technical
+Support keeps the 24/7 clock), an Enterprise SLA policy with shorter targets, and the manager's
+notification preferences. Found by name, so managers' later edits are kept."""
+
+from datetime import time
+
+from django.contrib.auth import get_user_model
+
+from tickets.models import (
+    BusinessCalendar,
+    BusinessHours,
+    Department,
+    NotificationPreference,
+    Priority,
+    SLAPolicy,
+    SLATarget,
+)
+from tickets.models.notifications import NotificationKind
+
+OFFICE_DEPARTMENTS = ["General Support", "Billing", "Orders"]
+ENTERPRISE_TARGETS = {  # priority: (first response, resolution) in business minutes
+    "Urgent": (30, 4 * 60),
+    "High": (2 * 60, 16 * 60),
+    "Medium": (8 * 60, 48 * 60),
+    "Low": (16 * 60, 80 * 60),
+}
+
+
+def seed_sla() -> str:
+    calendar, created = BusinessCalendar.objects.get_or_create(
+        name="Office hours (Bucharest)", defaults={"time_zone": "Europe/Bucharest", "holiday_country": "RO"}
+    )
+    if created:
+        BusinessHours.objects.bulk_create(
+            [BusinessHours(calendar=calendar, weekday=day, opens=time(9), closes=time(18)) for day in range(5)]
+        )
+        Department.objects.filter(name__in=OFFICE_DEPARTMENTS, business_calendar__isnull=True).update(
+            business_calendar=calendar
+        )
+    policy, _ = SLAPolicy.objects.get_or_create(tier="enterprise", defaults={"name": "Enterprise SLA"})
+    for priority in Priority.objects.filter(name__in=ENTERPRISE_TARGETS):
+        first, resolution = ENTERPRISE_TARGETS[priority.name]
+        SLATarget.objects.get_or_create(
+            policy=policy, priority=priority,
+            defaults={"first_response_minutes": first, "resolution_minutes": resolution},
+        )
+    manager = get_user_model().objects.filter(email="manager@company.com").first()
+    if manager is not None:
+        NotificationPreference.objects.get_or_create(
+            user=manager,
+            defaults={"email_kinds": [NotificationKind.ESCALATED, NotificationKind.SLA_BREACHED,
+                                      NotificationKind.AUTOMATION]},
+        )
+    return (f"calendar “{calendar.name}” for {', '.join(OFFICE_DEPARTMENTS)}, "
+            f"{policy.targets.count()} Enterprise SLA targets")
