@@ -43,7 +43,7 @@ def use_bench_database() -> None:
     settings.setdefault("TEST", {})
     settings["TEST"]["NAME"] = f"{settings['NAME']}_bench_sla"
     with contextlib.redirect_stdout(sys.stderr):  # the script prints one line of figures only
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=True)
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=True)
 
 
 def build(now) -> None:
@@ -174,6 +174,13 @@ def timed(fn) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def phase(name: str, started: list[float]) -> None:
+    """Log progress to stderr (stdout carries the one line of figures)."""
+    now = time.perf_counter()
+    print(f"# {name} {now - started[0]:.2f}s", file=sys.stderr)
+    started[0] = now
+
+
 def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("bench_sla: skipped (needs DATABASE_URL=postgres://...)")
@@ -200,20 +207,25 @@ def main() -> None:
     build(now)
     best: dict[str, float] = {}
     counts: dict[str, int] = {}
+    clock = [time.perf_counter()]
     for _ in range(REPEAT):
         now = timezone.now()
         reset(now)
+        phase("reset", clock)
         for name, fn in (("sla_idle", lambda now=now: run_sla_sweep(now=now)),
                          ("auto_idle", lambda now=now: engine.sweep_time_rules(now=now))):
             seconds, _result = timed(fn)
             best[name] = min(best.get(name, seconds), seconds)
+        phase("idle sweeps", clock)
         make_due(now)
+        phase("make due", clock)
         seconds, result = timed(lambda now=now: run_sla_sweep(now=now))
         best["sla_due"] = min(best.get("sla_due", seconds), seconds)
         counts["breached"] = len(result.breached["first_response"])
         seconds, result = timed(lambda now=now: engine.sweep_time_rules(now=now))
         best["auto_due"] = min(best.get("auto_due", seconds), seconds)
         counts["auto_close_claimed"] = result.get("Close tickets answered 7 days ago without a customer reply", 0)
+        phase("due sweeps", clock)
     counts["notifications"] = notifications.Notification.objects.count()
 
     # What a worker then does per run: execute 100 auto-close runs (email + close), timed.

@@ -35,6 +35,8 @@ RULES = [
         "order": 20,
         "trigger": "no_staff_reply",
         "hours": 4,
+        # Flag when someone is at work to act on it (Zammad escalates only in business hours).
+        "conditions": [{"field": "business_hours", "value": True}],
         "actions": [
             {"action": "add_note", "text": "No staff reply for more than 4 hours: treat urgently."},
             {
