@@ -21,7 +21,7 @@ from tests.factories import (
     status,
 )
 from tickets import services
-from tickets.models import AutomationRun, CustomField, Department, Ticket, TicketEvent, TicketMessage, TicketStatus
+from tickets.models import CustomField, Department, Ticket, TicketEvent, TicketMessage, TicketStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +113,6 @@ def test_every_admin_page_of_crm_and_tickets_opens(client, manager, django_asser
             add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
             assert client.get(add).status_code == 200, add
         obj = model.objects.first()
-        if obj is None and model is AutomationRun:
-            continue  # the run log fills once beat sweeps; seeding must not start automation
         assert obj is not None, f"seed_demo creates no {opts.label}"
         change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
         assert client.get(change).status_code == 200, change

@@ -53,3 +53,36 @@ def seed_sla() -> str:
         )
     return (f"calendar “{calendar.name}” for {', '.join(OFFICE_DEPARTMENTS)}, "
             f"{policy.targets.count()} Enterprise SLA targets")
+
+
+def settle_history() -> str:
+    """Mark the demo's SLA breaches and log the automation the back-dated history would have
+    triggered as skipped, so that beat's first sweeps do not escalate, flag or close weeks-old
+    demo tickets (nor email anyone about them); new activity is automated as usual."""
+    from django.utils import timezone
+
+    from tickets import hooks, sla_sweep
+    from tickets.automation import engine
+    from tickets.models import AutomationRule, AutomationRun, Ticket
+    from tickets.models.automation import TIME_TRIGGERS
+
+    now = timezone.now()
+    with hooks.muted():
+        breaches = sla_sweep.mark_breaches(now=now)
+        sla_sweep.mark_warnings(now=now)
+    claimed: list[int] = []
+    for rule in AutomationRule.objects.filter(is_active=True):
+        if rule.trigger in TIME_TRIGGERS:
+            items = engine.due_items(rule, now=now)
+        elif rule.trigger in engine.BREACH_TRIGGERS.values():
+            metric = next(m for m, t in engine.BREACH_TRIGGERS.items() if t == rule.trigger)
+            flag = f"{metric}_breached"
+            items = [(pk, metric) for pk in Ticket.objects.filter(**{flag: True}).values_list("pk", flat=True)]
+        else:
+            continue
+        claimed += engine.claim(rule, items, now=now)
+    AutomationRun.objects.filter(pk__in=claimed).update(
+        state=AutomationRun.State.SKIPPED, result=["demo history: not acted on"], finished_at=now
+    )
+    return (f"{len(breaches['first_response'])} + {len(breaches['resolution'])} SLA breaches marked, "
+            f"{len(claimed)} automation runs logged as skipped")

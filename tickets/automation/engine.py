@@ -225,13 +225,18 @@ def due_tickets(rule: AutomationRule, now: datetime, *, exclude_done: bool = Tru
     return qs, "baseline"
 
 
-def sweep_rule(rule: AutomationRule, *, now: datetime) -> int:
-    """Claim and queue runs for every ticket this time rule is due for; return how many."""
+def due_items(rule: AutomationRule, *, now: datetime) -> list[tuple[int, str]]:
+    """Return (ticket id, occurrence) for every ticket this time rule is due for (one query)."""
     qs, baseline = due_tickets(rule, now)
     qs = filter_tickets(qs, rule.conditions, now=now)
-    rows = list(qs.order_by().values_list("pk", baseline)[:SWEEP_LIMIT])
+    rows = qs.order_by().values_list("pk", baseline)[:SWEEP_LIMIT]
     prefix = {Trigger.NO_STAFF_REPLY: "waiting", Trigger.NO_CUSTOMER_REPLY: "silent", Trigger.CLOSED: "closed"}
-    run_ids = claim(rule, [(pk, f"{prefix[rule.trigger]}:{_stamp(at)}") for pk, at in rows], now=now)
+    return [(pk, f"{prefix[rule.trigger]}:{_stamp(at)}") for pk, at in rows]
+
+
+def sweep_rule(rule: AutomationRule, *, now: datetime) -> int:
+    """Claim and queue runs for every ticket this time rule is due for; return how many."""
+    run_ids = claim(rule, due_items(rule, now=now), now=now)
     dispatch(run_ids)
     return len(run_ids)
 

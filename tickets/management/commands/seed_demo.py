@@ -21,6 +21,7 @@ STEPS = [
     "tickets.demo.seed_configuration",
     "tickets.demo_sla.seed_sla",
     "tickets.demo.seed_tickets",
+    "tickets.demo_sla.settle_history",
 ]
 
 
