@@ -90,5 +90,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0003_sla_automation_notifications")]
+    dependencies = [("tickets", "0004_sla_automation_notifications")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0001_initial'),
-        ('tickets', '0002_seed_configuration'),
+        ('tickets', '0003_ticket_client_open_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
