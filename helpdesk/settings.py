@@ -259,3 +259,9 @@ HELPDESK_SLA_WARNING_MINUTES = env.integer("HELPDESK_SLA_WARNING_MINUTES", 30)
 # On Hold pauses the SLA clock: the resolution clock always, the first-response clock too unless
 # this is 0 (REFERENCE §3.4's Zendesk reading: a first response is fulfilled by a reply, not paused).
 HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True)
+
+# Knowledge base metrics: "more than KB_NEGATIVE_SHARE negative votes, with at least KB_NEGATIVE_MIN_VOTES
+# votes" and "not viewed in KB_STALE_DAYS days".
+KB_NEGATIVE_MIN_VOTES = env.integer("KB_NEGATIVE_MIN_VOTES", 5)
+KB_NEGATIVE_SHARE = env.integer("KB_NEGATIVE_PERCENT", 20) / 100
+KB_STALE_DAYS = env.integer("KB_STALE_DAYS", 30)

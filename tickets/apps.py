@@ -24,9 +24,12 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
+        from kb.metrics import register_ticket_source
         from tickets import channels, notifications, tasks  # noqa: F401  (reply channels, task registry)
         from tickets.automation import actions, engine
+        from tickets.kb_reports import answered_tickets_since
 
+        register_ticket_source(answered_tickets_since)
         actions.register_builtin_actions()
         engine.subscribe()
         notifications.subscribe()

@@ -26,6 +26,7 @@ STEPS = [
     "tickets.demo_sla.seed_sla",
     "tickets.demo.seed_tickets",
     "tickets.demo_sla.settle_history",
+    "kb.demo.seed_kb",
 ]
 
 
