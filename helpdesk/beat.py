@@ -1,6 +1,26 @@
 """The Celery beat schedule, one commented entry per periodic task.
 
 Each sweep is set-based and guarded by a lock, so an overrunning run never starts twice.
+HELPDESK_SWEEP_SECONDS (default 60) sets their interval; tests use a few seconds.
 """
 
-SCHEDULE: dict[str, dict] = {}
+from helpdesk import env
+
+SWEEP_SECONDS = float(env.integer("HELPDESK_SWEEP_SECONDS", 60))
+
+SCHEDULE: dict[str, dict] = {
+    # Mark first-response / resolution breaches and warnings; fires the breach rules and
+    # notifies assignees and departments (tickets.sla_sweep).
+    "sla-sweep": {
+        "task": "tickets.sla_sweep",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
+    # Time-triggered automation rules: no staff reply for X hours, no customer reply for X days,
+    # closed + delay (tickets.automation.engine.sweep_time_rules).
+    "automation-sweep": {
+        "task": "tickets.automation_sweep",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
+}

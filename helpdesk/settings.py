@@ -257,6 +257,13 @@ LOGGING = {
 WHATSAPP_VERIFY_TOKEN = env.string("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_APP_SECRET = env.string("WHATSAPP_APP_SECRET")
 
+# SLA and automation (tickets.sla_policy, tickets.sla_sweep, tickets.automation)
+# Minutes before a due time at which the assignee (or department) is warned.
+HELPDESK_SLA_WARNING_MINUTES = env.integer("HELPDESK_SLA_WARNING_MINUTES", 30)
+# On Hold pauses the SLA clock: the resolution clock always, the first-response clock too unless
+# this is 0 (REFERENCE §3.4's Zendesk reading: a first response is fulfilled by a reply, not paused).
+HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True)
+
 # Knowledge base metrics: "more than KB_NEGATIVE_SHARE negative votes, with at least KB_NEGATIVE_MIN_VOTES
 # votes" and "not viewed in KB_STALE_DAYS days".
 KB_NEGATIVE_MIN_VOTES = env.integer("KB_NEGATIVE_MIN_VOTES", 5)

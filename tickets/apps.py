@@ -1,4 +1,22 @@
 from django.apps import AppConfig
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+
+def _client_sla_changed(sender: type, instance: object, **kwargs: object) -> None:
+    """A client's tier or a contract changed: recompute the dues of its open tickets.
+
+    crm may not import tickets, so tickets listens to crm's model signals instead; the work runs
+    in a task after commit, and only tickets whose dues moved are saved.
+    """
+    from celery import current_app
+
+    client_id = getattr(instance, "client_id", None) if sender.__name__ == "Contract" else instance.pk
+    if client_id is None or kwargs.get("raw"):
+        return
+    if sender.__name__ == "Client" and kwargs.get("created"):
+        return  # a new client has no tickets yet
+    transaction.on_commit(lambda: current_app.tasks["tickets.recompute_client_sla"].delay(client_id))
 
 
 class TicketsConfig(AppConfig):
@@ -7,8 +25,15 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from kb.metrics import register_ticket_source
-        from tickets import channels, hooks, notify_escalation, tasks  # noqa: F401  (channels, task registry)
+        from tickets import channels, notifications, tasks  # noqa: F401  (reply channels, task registry)
+        from tickets.automation import actions, engine
         from tickets.kb_reports import answered_tickets_since
 
         register_ticket_source(answered_tickets_since)
-        hooks.subscribe("escalated", notify_escalation.on_escalated)
+        actions.register_builtin_actions()
+        engine.subscribe()
+        # Escalations reach the new department through notifications (in-app, and email by preference).
+        notifications.subscribe()
+        for model_name in ("crm.Client", "crm.Contract"):
+            post_save.connect(_client_sla_changed, sender=model_name, dispatch_uid=f"sla-{model_name}-save")
+        post_delete.connect(_client_sla_changed, sender="crm.Contract", dispatch_uid="sla-contract-delete")

@@ -5,13 +5,18 @@ Services announce what happened (`ticket_created`, `customer_replied`, `staff_re
 `note_added`, `merged`) after their transaction commits. Other parts (notifications, automation,
 surveys, WhatsApp) subscribe in their AppConfig.ready(), so tickets imports none of them.
 Listeners receive keyword arguments only (ticket_id, actor_id, ...), never model instances.
+
+Automation loop guard: while a rule's actions run, `acting_rules()` records the chain of rules
+that caused the change; emit() captures that chain and restores it while its listeners run, so
+the automation listener sees which rules (directly or through another rule) caused an event.
 """
 
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 
@@ -20,6 +25,22 @@ logger = logging.getLogger(__name__)
 Listener = Callable[..., None]
 _listeners: dict[str, list[Listener]] = defaultdict(list)
 _state = threading.local()
+_source_rules: ContextVar[frozenset[int]] = ContextVar("automation_source_rules", default=frozenset())
+
+
+def source_rules() -> frozenset[int]:
+    """Return the ids of the automation rules whose actions caused the event being handled."""
+    return _source_rules.get()
+
+
+@contextmanager
+def acting_rules(rule_ids: Iterable[int]) -> Iterator[None]:
+    """Mark the events emitted inside this block as caused by these automation rules."""
+    token = _source_rules.set(frozenset(rule_ids))
+    try:
+        yield
+    finally:
+        _source_rules.reset(token)
 
 
 def subscribe(event: str, listener: Listener) -> None:
@@ -36,13 +57,18 @@ def emit(event: str, **payload: object) -> None:
     """
     if getattr(_state, "muted", False):
         return
+    chain = _source_rules.get()
 
     def fire() -> None:
-        for listener in list(_listeners.get(event, ())):
-            try:
-                listener(event=event, **payload)
-            except Exception:
-                logger.exception("ticket hook failed", extra={"hook_event": event, "listener": repr(listener)})
+        token = _source_rules.set(chain)
+        try:
+            for listener in list(_listeners.get(event, ())):
+                try:
+                    listener(event=event, **payload)
+                except Exception:
+                    logger.exception("ticket hook failed", extra={"hook_event": event, "listener": repr(listener)})
+        finally:
+            _source_rules.reset(token)
 
     transaction.on_commit(fire)
 

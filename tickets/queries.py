@@ -470,3 +470,29 @@ def departments_for(*, user: object) -> list[Department]:
     if getattr(user, "is_manager", False):
         return list(Department.objects.filter(is_active=True).order_by("name"))
     return list(user.departments.order_by("name"))
+
+
+def notifications_for(*, user: object) -> QuerySet:
+    """Return the staff member's notifications, newest first, with their tickets."""
+    from tickets.models import Notification
+
+    return Notification.objects.filter(recipient=user).select_related("ticket").order_by("-created_at", "-id")
+
+
+def get_notification_for_user(*, user: object, pk: int) -> object:
+    """Return the user's own notification or 404."""
+    from tickets.models import Notification
+
+    try:
+        return Notification.objects.get(pk=pk, recipient=user)
+    except Notification.DoesNotExist:
+        raise Http404
+
+
+def email_kinds_of(*, user: object) -> list[str]:
+    """Return the notification kinds the user receives by email (defaults if never chosen)."""
+    from tickets.models import NotificationPreference
+    from tickets.models.notifications import default_email_kinds
+
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return list(pref.email_kinds) if pref else default_email_kinds()

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tickets import channels, hooks, sla
+from tickets import channels, hooks, sla, sla_policy
 from tickets.custom_fields import clean_values
 from tickets.exceptions import (
     AttachmentRejected,
@@ -182,39 +182,89 @@ def _store_attachments(
 # --- SLA bookkeeping -----------------------------------------------------------------------
 
 
-def refresh_sla(ticket: Ticket, *, now: datetime | None = None, previous: Priority | None = None) -> None:
-    """Recompute the ticket's due times from its priority (in memory; the caller saves).
+def refresh_sla(ticket: Ticket, *, now: datetime | None = None) -> None:
+    """Recompute the ticket's due times (in memory; the caller saves).
 
-    Time already spent paused (On Hold) stays added: it is read off the current resolution due
-    against the one the `previous` priority (default: the current one) gives without pauses.
+    Dues run from the opening in the department's business time, with the targets of the
+    ticket's priority and client tier (or contract), plus every business second spent paused,
+    including a pause still running. A met first response and a closed ticket keep their dues;
+    breached flags are never cleared (reports count late answers as breached).
     """
-    priority = ticket.priority
-    paused_for = timedelta(0)
-    if ticket.resolution_due_at is not None and ticket.pk is not None:
-        source = previous or priority
-        unpaused = sla.add_minutes(ticket.created_at, source.resolution_minutes)
-        paused_for = max(ticket.resolution_due_at - unpaused, timedelta(0))
+    if ticket.closed_at is not None:
+        return
+    now = now or timezone.now()
+    schedule = sla_policy.schedule_for(ticket.department_id)
+    first_minutes, resolution_minutes = sla_policy.targets_for(ticket)
+    paused = ticket.sla_paused_seconds
+    if ticket.sla_paused_at is not None:
+        paused += int(sla.business_seconds_between(ticket.sla_paused_at, now, schedule))
     dues = sla.compute_dues(
         opened_at=ticket.created_at,
-        first_response_minutes=priority.first_response_minutes,
-        resolution_minutes=priority.resolution_minutes,
-        paused_for=paused_for,
+        first_response_minutes=first_minutes,
+        resolution_minutes=resolution_minutes,
+        paused_seconds=paused,
+        pause_first_response=sla_policy.pause_first_response(),
+        schedule=schedule,
     )
-    ticket.first_response_due_at = dues.first_response_due_at
+    warn_after = now + timedelta(minutes=settings.HELPDESK_SLA_WARNING_MINUTES)
+    if ticket.first_response_at is None:
+        ticket.first_response_due_at = dues.first_response_due_at
+        if dues.first_response_due_at and dues.first_response_due_at > warn_after:
+            ticket.first_response_warned = False
     ticket.resolution_due_at = dues.resolution_due_at
+    if dues.resolution_due_at and dues.resolution_due_at > warn_after:
+        ticket.resolution_warned = False
 
 
-def _apply_pause(ticket: Ticket, old: TicketStatus | None, new: TicketStatus, now: datetime) -> None:
-    was_paused = bool(old and old.pauses_sla)
-    if new.pauses_sla and not was_paused:
+def _is_sla_paused(status: TicketStatus, closed_at: datetime | None) -> bool:
+    return bool(status.pauses_sla or closed_at is not None)
+
+
+def _apply_pause(ticket: Ticket, *, was_paused: bool, paused_since: datetime | None, now: datetime) -> None:
+    """Start or end a pause after a status change. Ending one adds the business time it lasted to
+    sla_paused_seconds and recomputes the dues, so the ticket resumes with the time it had left."""
+    paused = _is_sla_paused(ticket.status, ticket.closed_at)
+    if paused and not was_paused:
         ticket.sla_paused_at = now
-    elif was_paused and not new.pauses_sla and ticket.sla_paused_at:
-        shift = now - ticket.sla_paused_at
-        if ticket.first_response_due_at and ticket.first_response_at is None:
-            ticket.first_response_due_at += shift
-        if ticket.resolution_due_at:
-            ticket.resolution_due_at += shift
+    elif was_paused and not paused:
+        if paused_since is not None:
+            schedule = sla_policy.schedule_for(ticket.department_id)
+            ticket.sla_paused_seconds += int(sla.business_seconds_between(paused_since, now, schedule))
         ticket.sla_paused_at = None
+        refresh_sla(ticket, now=now)
+
+
+def _deadline_passed(ticket: Ticket, due: datetime | None, now: datetime, *, pausable: bool) -> bool:
+    """Return True when `due` passed before `now`, or before the pause that is still running."""
+    if due is None:
+        return False
+    if pausable and ticket.sla_paused_at is not None:
+        return ticket.sla_paused_at > due
+    return now > due
+
+
+def recompute_sla(*, client_id: int | None = None, ticket_ids: Iterable[int] | None = None) -> int:
+    """Recompute the dues of open tickets (of a client whose tier or contracts changed, or the
+    given tickets); save only those whose dues moved and return how many did."""
+    qs = Ticket.objects.filter(closed_at__isnull=True)
+    if client_id is not None:
+        qs = qs.filter(client_id=client_id)
+    if ticket_ids is not None:
+        qs = qs.filter(pk__in=list(ticket_ids))
+    changed = 0
+    for pk in qs.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("priority", "client").get(pk=pk)
+            before = (ticket.first_response_due_at, ticket.resolution_due_at)
+            refresh_sla(ticket)
+            if (ticket.first_response_due_at, ticket.resolution_due_at) != before:
+                ticket.save(update_fields=[
+                    "first_response_due_at", "resolution_due_at", "first_response_warned", "resolution_warned"
+                ])
+                _record(ticket, TicketEvent.Kind.SLA, before=before[1] or "", after=ticket.resolution_due_at or "",
+                        note=_("SLA dues recomputed (client tier or contract changed)"))
+                changed += 1
+    return changed
 
 
 # --- opening -------------------------------------------------------------------------------
@@ -286,10 +336,12 @@ def open_ticket(
         last_reply_at=now,
         last_replier_name=requester_name[:200] or requester_email,
         linked_ticket=linked_ticket,
-        closed_at=now if status.is_closed else None,
+        status_changed_at=now,
     )
-    refresh_sla(ticket)
-    if status.pauses_sla:
+    refresh_sla(ticket, now=now)
+    if status.is_closed:
+        ticket.closed_at = now
+    if _is_sla_paused(status, ticket.closed_at):
         ticket.sla_paused_at = now
     ticket.save()
 
@@ -422,7 +474,9 @@ def add_reply(
     elif kind == TicketMessage.Kind.STAFF:
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-            if ticket.first_response_due_at and now > ticket.first_response_due_at:
+            if _deadline_passed(
+                ticket, ticket.first_response_due_at, now, pausable=sla_policy.pause_first_response()
+            ):
                 ticket.first_response_breached = True
         ticket.last_staff_reply_at = now
         ticket.last_reply_at = now
@@ -455,13 +509,15 @@ def add_reply(
 
 def _set_status(ticket: Ticket, status: TicketStatus, *, actor: object, now: datetime, note: str = "") -> None:
     old = ticket.status
-    _apply_pause(ticket, old, status, now)
+    was_paused = _is_sla_paused(old, ticket.closed_at)
+    paused_since = ticket.sla_paused_at or ticket.closed_at
     ticket.status = status
     ticket.updated_at = now
+    ticket.status_changed_at = now
     if status.is_closed and ticket.closed_at is None:
-        ticket.closed_at = now
-        if ticket.resolution_due_at and now > ticket.resolution_due_at:
+        if _deadline_passed(ticket, ticket.resolution_due_at, now, pausable=True):
             ticket.resolution_breached = True
+        ticket.closed_at = now
         _record(ticket, TicketEvent.Kind.CLOSED, actor=actor, before=old, after=status, note=note, at=now)
         hooks.emit("closed", ticket_id=ticket.pk, actor_id=_actor_id(actor))
     elif not status.is_closed and ticket.closed_at is not None:
@@ -469,6 +525,7 @@ def _set_status(ticket: Ticket, status: TicketStatus, *, actor: object, now: dat
         _record(ticket, TicketEvent.Kind.REOPENED, actor=actor, before=old, after=status, note=note, at=now)
     else:
         _record(ticket, TicketEvent.Kind.STATUS, actor=actor, before=old, after=status, note=note, at=now)
+    _apply_pause(ticket, was_paused=was_paused, paused_since=paused_since, now=now)
     hooks.emit(
         "status_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=old.pk, after_id=status.pk
     )
@@ -539,7 +596,7 @@ def change_priority(
     ticket.priority = priority
     ticket.priority_level = priority.level
     ticket.updated_at = created_at or timezone.now()
-    refresh_sla(ticket, previous=before)
+    refresh_sla(ticket, now=ticket.updated_at)
     ticket.save()
     _record(ticket, TicketEvent.Kind.PRIORITY, actor=actor, before=before, after=priority, at=ticket.updated_at)
     hooks.emit("priority_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=before.pk)
@@ -557,7 +614,7 @@ def change_department(
     before = ticket.department
     ticket.department = department
     ticket.updated_at = created_at or timezone.now()
-    refresh_sla(ticket)
+    refresh_sla(ticket, now=ticket.updated_at)
     ticket.save()
     _record(ticket, TicketEvent.Kind.DEPARTMENT, actor=actor, before=before, after=department, at=ticket.updated_at)
     hooks.emit("department_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=before.pk)

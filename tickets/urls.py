@@ -3,7 +3,7 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.views import clients, new_ticket, queue, search, tasks, ticket, workspace
+from tickets.views import clients, new_ticket, notifications, queue, search, tasks, ticket, workspace
 
 app_name = "staff"
 
@@ -36,4 +36,8 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/new/", tasks.task_create, name="task_create"),
     path("tasks/<int:pk>/status/", tasks.task_set_status, name="task_status"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
+    path("profile/", notifications.profile, name="profile"),
 ]

@@ -244,15 +244,19 @@ def test_picker_offers_kb_links_when_the_kb_search_exists(agent_client, ticket, 
     assert 'data-insert-link="http://testserver/knowledge-base/reset/"' in body and "Reset your password" in body
 
 
-def test_escalation_notice_skips_the_escalating_agent(ticket, agent, support, mailoutbox):
-    """The department's staff are told, except whoever escalated."""
-    from tickets.notify_escalation import notify_escalation
+def test_escalation_notice_skips_the_escalating_agent(
+    ticket, agent, support, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The department's staff are told (in the workspace and by email), except whoever escalated."""
+    from tickets.models import Notification
 
     colleague = StaffFactory(email="col@company.com", departments=[support])
-    services.escalate(ticket=ticket, actor=agent, note="Needs a second pair of eyes.", assignee=colleague)
-    assert notify_escalation(ticket.pk, agent.pk) == 1
-    assert mailoutbox[-1].to == ["col@company.com"]
-    assert "Needs a second pair of eyes." in mailoutbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalate(ticket=ticket, actor=agent, note="Needs a second pair of eyes.", assignee=colleague)
+    escalation_notes = Notification.objects.filter(ticket=ticket, kind="escalated")
+    assert set(escalation_notes.values_list("recipient__email", flat=True)) == {"col@company.com"}
+    escalation_mail = [m for m in mailoutbox if "escalated" in m.subject.lower()]
+    assert [m.to for m in escalation_mail] == [["col@company.com"]]
 
 
 def test_step_goes_to_the_neighbours_in_the_agents_queue(agent_client, support):

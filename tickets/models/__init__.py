@@ -1,5 +1,6 @@
 """Ticket models, one module per area; import them all here so Django sees them."""
 
+from tickets.models.automation import AutomationRule, AutomationRun  # noqa: F401, E402
 from tickets.models.core import (  # noqa: F401
     Attachment,
     CustomField,
@@ -14,5 +15,13 @@ from tickets.models.core import (  # noqa: F401
     TicketEvent,
     TicketMessage,
     TicketStatus,
+)
+from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
+from tickets.models.sla import (  # noqa: F401
+    BusinessCalendar,
+    BusinessHours,
+    Holiday,
+    SLAPolicy,
+    SLATarget,
 )
 from tickets.models.workspace import QueuePreference  # noqa: F401,E402

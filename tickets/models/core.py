@@ -38,6 +38,14 @@ class Department(models.Model):
     default_priority = models.ForeignKey(
         "Priority", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    business_calendar = models.ForeignKey(
+        "BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="departments",
+        help_text=_("Business hours for its SLA clock; empty: the default calendar, or 24/7."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -182,6 +190,12 @@ class Ticket(models.Model):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
+    # Business seconds spent paused (On Hold, or closed before a reopen) in earlier pauses:
+    # dues are start + target + this, so a recomputation keeps them (see tickets.sla).
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    first_response_warned = models.BooleanField(default=False)
+    resolution_warned = models.BooleanField(default=False)
     first_response_breached = models.BooleanField(default=False)
     resolution_breached = models.BooleanField(default=False)
     is_spam = models.BooleanField(default=False)
@@ -226,6 +240,26 @@ class Ticket(models.Model):
             models.Index(
                 fields=["last_staff_reply_at"], condition=Q(closed_at__isnull=True), name="tk_last_staff_open"
             ),
+            # SLA and automation sweeps: each finds what is due with one range scan.
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=Q(first_response_at__isnull=True, closed_at__isnull=True, first_response_breached=False),
+                name="tk_sla_first_pending",
+            ),
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=Q(closed_at__isnull=True, resolution_breached=False),
+                name="tk_sla_resolution_pending",
+            ),
+            models.Index(
+                fields=["last_customer_reply_at"],
+                condition=Q(closed_at__isnull=True, last_reply_by_staff=False),
+                name="tk_awaiting_staff",
+            ),
+            models.Index(
+                fields=["status", "status_changed_at"], condition=Q(closed_at__isnull=True), name="tk_status_since"
+            ),
+            models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="tk_closed_at"),
         ]
 
     def __str__(self) -> str:

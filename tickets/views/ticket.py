@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.access import staff_required
-from tickets import presence, queries, replies, services
+from tickets import notifications, presence, queries, replies, services
 from tickets.exceptions import AttachmentRejected, TicketError
 from tickets.models import Department, PredefinedReply, Ticket, TicketMessage, TicketStatus
 from tickets.views.queue import SESSION_QUERY_KEY, queue_config
@@ -115,6 +115,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     if ticket.merged_into_id and queries.can_see_ticket(user=request.user, ticket=ticket.merged_into):
         messages.info(request, _("Ticket #%(n)s was merged into this one.") % {"n": ticket.pk})
         return redirect(ticket.merged_into)
+    notifications.mark_ticket_read(user=request.user, ticket_id=ticket.pk)
     return _page(request, ticket)
 
 

@@ -23,7 +23,9 @@ STEPS = [
     "crm.demo.seed_staff",
     "crm.demo.seed_clients",
     "tickets.demo.seed_configuration",
+    "tickets.demo_sla.seed_sla",
     "tickets.demo.seed_tickets",
+    "tickets.demo_sla.settle_history",
     "kb.demo.seed_kb",
 ]
 

@@ -1,0 +1,288 @@
+"""Staff notifications: every write about them, and the tickets.hooks listeners that create them.
+
+Each notification appears in the workspace bell; it is also emailed when the recipient chose its
+kind in their preferences (or when an automation rule's "email staff" action asks for email).
+Who is told:
+- new ticket: the department's staff;             - assigned: the new assignee;
+- customer replied: the assignee;                  - escalated: the (new) department's staff;
+- SLA about to breach / breached: the assignee, or the department's staff when unassigned.
+The actor of a change is never notified of it. Emails go out from a Celery task after commit.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tickets import hooks
+from tickets.models import Department, Notification, NotificationPreference, Ticket, TicketMessage
+from tickets.models.notifications import NotificationKind, default_email_kinds
+
+logger = logging.getLogger(__name__)
+
+SLA_METRICS = {"first_response": gettext_lazy("first response"), "resolution": gettext_lazy("resolution")}
+
+
+def email_kinds_for(user_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Return each user's kinds-by-email (the defaults for users without preferences)."""
+    user_ids = list(user_ids)
+    chosen = dict(NotificationPreference.objects.filter(user_id__in=user_ids).values_list("user_id", "email_kinds"))
+    defaults = set(default_email_kinds())
+    return {uid: set(chosen[uid]) if uid in chosen else defaults for uid in user_ids}
+
+
+def _send_later(notification_ids: list[int], subject: str = "", body: str = "") -> None:
+    if notification_ids:
+        transaction.on_commit(
+            lambda: current_app.tasks["tickets.send_notification_emails"].delay(notification_ids, subject, body)
+        )
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    kind: str,
+    text: str,
+    ticket: Ticket | None = None,
+    email_subject: str = "",
+    email_body: str = "",
+    force_email: bool = False,
+    exclude_user_id: int | None = None,
+) -> list[Notification]:
+    """Create a notification for each recipient and queue the emails they asked for."""
+    users = {u.pk: u for u in recipients if u.pk != exclude_user_id}
+    if not users:
+        return []
+    now = timezone.now()
+    created = Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, kind=kind, ticket=ticket, text=text[:300], created_at=now) for uid in users]
+    )
+    by_email = email_kinds_for(users)
+    email_ids = [n.pk for n in created if force_email or kind in by_email[n.recipient_id]]
+    _send_later(email_ids, email_subject, email_body)
+    return created
+
+
+def notify_many(rows: Sequence[tuple[int, str, int, str]]) -> int:
+    """Create notifications in bulk from (recipient id, kind, ticket id, text) rows; return how many.
+
+    The sweeps use this: one insert per thousand rows, emails queued in batches.
+    """
+    if not rows:
+        return 0
+    now = timezone.now()
+    by_email = email_kinds_for({r[0] for r in rows})
+    email_ids: list[int] = []
+    total = 0
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        created = Notification.objects.bulk_create(
+            [Notification(recipient_id=u, kind=k, ticket_id=t, text=x[:300], created_at=now) for u, k, t, x in chunk]
+        )
+        total += len(created)
+        email_ids += [n.pk for n in created if n.kind in by_email[n.recipient_id]]
+    for start in range(0, len(email_ids), 100):
+        _send_later(email_ids[start:start + 100])
+    return total
+
+
+def mark_read(*, notification: Notification) -> Notification:
+    """Mark a notification read (opening it does this)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+    return notification
+
+
+def mark_all_read(*, user: Any) -> int:
+    """Mark all of a user's notifications read; return how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_ticket_read(*, user: Any, ticket_id: int) -> int:
+    """Mark the user's notifications about a ticket read (they opened it)."""
+    return Notification.objects.filter(recipient=user, ticket_id=ticket_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def set_email_kinds(*, user: Any, kinds: Iterable[str]) -> NotificationPreference:
+    """Store which notification kinds the user also receives by email."""
+    valid = [k for k in NotificationKind.values if k in set(kinds)]
+    preference, _created = NotificationPreference.objects.update_or_create(user=user, defaults={"email_kinds": valid})
+    return preference
+
+
+def send_emails(*, notification_ids: Sequence[int], subject: str = "", body: str = "") -> int:
+    """Email these notifications to their recipients (once each); return how many were sent."""
+    sent = 0
+    pending = Notification.objects.filter(pk__in=list(notification_ids), emailed=False).select_related(
+        "recipient", "ticket"
+    )
+    for notification in pending:
+        link = ""
+        if notification.ticket_id:
+            link = settings.SITE_URL + reverse("staff:ticket_detail", args=[notification.ticket_id])
+        text_body = body or f"{notification.text}\n\n{link}".strip()
+        send_mail(
+            subject=subject or notification.text,
+            message=text_body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[notification.recipient.email],
+        )
+        Notification.objects.filter(pk=notification.pk).update(emailed=True)
+        sent += 1
+    return sent
+
+
+# --- listeners -----------------------------------------------------------------------------
+
+
+def _department_staff(department_id: int) -> list[Any]:
+    return list(
+        get_user_model().objects.filter(departments=department_id, is_active=True, is_staff=True).order_by("pk")
+    )
+
+
+def _ticket(ticket_id: int) -> Ticket | None:
+    return Ticket.objects.select_related("assignee", "department").filter(pk=ticket_id).first()
+
+
+def on_ticket_created(*, ticket_id: int, actor_id: int | None = None, **_payload: Any) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None:
+        return
+    notify(
+        recipients=_department_staff(ticket.department_id),
+        kind=NotificationKind.NEW_TICKET,
+        ticket=ticket,
+        text=_("New ticket #%(n)s in %(d)s: %(s)s") % {"n": ticket.pk, "d": ticket.department, "s": ticket.subject},
+        exclude_user_id=actor_id,
+    )
+
+
+def on_assigned(*, ticket_id: int, assignee_id: int | None = None, actor_id: int | None = None, **_p: Any) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None or assignee_id is None or ticket.assignee is None:
+        return
+    notify(
+        recipients=[ticket.assignee],
+        kind=NotificationKind.ASSIGNED,
+        ticket=ticket,
+        text=_("Ticket #%(n)s was assigned to you: %(s)s") % {"n": ticket.pk, "s": ticket.subject},
+        exclude_user_id=actor_id,
+    )
+
+
+def on_customer_replied(*, ticket_id: int, **_payload: Any) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None or ticket.assignee is None:
+        return
+    notify(
+        recipients=[ticket.assignee],
+        kind=NotificationKind.CUSTOMER_REPLIED,
+        ticket=ticket,
+        text=_("The customer replied on #%(n)s: %(s)s") % {"n": ticket.pk, "s": ticket.subject},
+    )
+
+
+def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: int | None = None,
+                 **_payload: Any) -> None:
+    ticket = _ticket(ticket_id)
+    if ticket is None:
+        return
+    text = _("Ticket #%(n)s was escalated to %(d)s: %(s)s") % {
+        "n": ticket.pk, "d": ticket.department, "s": ticket.subject
+    }
+    # The email carries the escalation note: what was investigated and why (agent guide, Workflow 3).
+    note = (
+        TicketMessage.objects.filter(ticket_id=ticket.pk, kind=TicketMessage.Kind.NOTE)
+        .order_by("-created_at", "-id").values_list("body_text", flat=True).first() or ""
+    )
+    link = f"{settings.SITE_URL}{ticket.get_absolute_url()}"
+    notify(
+        recipients=_department_staff(department_id or ticket.department_id),
+        kind=NotificationKind.ESCALATED,
+        ticket=ticket,
+        text=text,
+        email_subject=text,
+        email_body=f"{text}\n\n{_('Escalation note:')}\n{note}\n\n{link}\n" if note else "",
+        exclude_user_id=actor_id,
+    )
+
+
+def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
+    """Tell the assignee (or the department when unassigned) about SLA warnings or breaches.
+
+    Set-based: one INSERT ... SELECT per batch of tickets writes every notification (the sweep
+    may report thousands at once); the emails chosen in preferences are queued in batches.
+    """
+    what = SLA_METRICS.get(metric, metric)
+    if kind == NotificationKind.SLA_WARNING:
+        template = _("SLA %(what)s due soon on #%(n)s: %(s)s")
+    else:
+        template = _("SLA %(what)s breached on #%(n)s: %(s)s")
+    text = template % {"what": what, "n": "{N}", "s": "{S}"}
+    members = Department.members.through._meta
+    user_table = get_user_model()._meta.db_table
+    ticket_table = Ticket._meta.db_table
+    rows: list[tuple[int, int]] = []
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        for start in range(0, len(ticket_ids), 5000):
+            chunk = list(ticket_ids[start:start + 5000])
+            if postgres:
+                match, match_params = "= ANY(%s)", [chunk]
+            else:
+                match, match_params = f"IN ({', '.join(['%s'] * len(chunk))})", chunk
+            cursor.execute(
+                f"""
+                INSERT INTO {Notification._meta.db_table} (recipient_id, kind, ticket_id, text, created_at, emailed)
+                SELECT r.user_id, %s, t.id,
+                       substr(replace(replace(%s, '{{N}}', CAST(t.id AS TEXT)), '{{S}}', t.subject), 1, 300), %s, %s
+                FROM {ticket_table} t JOIN (
+                    SELECT a.id AS ticket_id, a.assignee_id AS user_id FROM {ticket_table} a
+                    WHERE a.id {match} AND a.assignee_id IS NOT NULL
+                    UNION ALL
+                    SELECT d.id, m.{members.get_field("user").column} FROM {ticket_table} d
+                    JOIN {members.db_table} m ON m.{members.get_field("department").column} = d.department_id
+                    JOIN {user_table} u ON u.id = m.{members.get_field("user").column}
+                    WHERE d.id {match} AND d.assignee_id IS NULL AND u.is_active AND u.is_staff
+                ) r ON r.ticket_id = t.id
+                RETURNING id, recipient_id
+                """,
+                [kind, text, connection.ops.adapt_datetimefield_value(timezone.now()), False,
+                 *match_params, *match_params],
+            )
+            rows += cursor.fetchall()
+    by_email = email_kinds_for({uid for _pk, uid in rows})
+    email_ids = [pk for pk, uid in rows if kind in by_email[uid]]
+    for start in range(0, len(email_ids), 100):
+        _send_later(email_ids[start:start + 100])
+    return len(rows)
+
+
+def on_sla_breached(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -> None:
+    notify_sla(ticket_ids=ticket_ids, metric=metric, kind=NotificationKind.SLA_BREACHED)
+
+
+def on_sla_warning(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -> None:
+    notify_sla(ticket_ids=ticket_ids, metric=metric, kind=NotificationKind.SLA_WARNING)
+
+
+def subscribe() -> None:
+    hooks.subscribe("ticket_created", on_ticket_created)
+    hooks.subscribe("assigned", on_assigned)
+    hooks.subscribe("customer_replied", on_customer_replied)
+    hooks.subscribe("escalated", on_escalated)
+    hooks.subscribe("sla_breached", on_sla_breached)
+    hooks.subscribe("sla_warning", on_sla_warning)

@@ -1,0 +1,108 @@
+"""Which clock and which targets apply to a ticket (reads only; the services store the dues).
+
+- Clock: the department's business calendar, else the default calendar, else 24/7.
+- Targets: the client's tier decides the SLA policy, and an active contract with an SLA tier
+  overrides the client's tier (the best tier wins when several contracts run). A policy's target
+  for the ticket's priority overrides the priority's own targets; otherwise those apply.
+"""
+
+from datetime import date, time
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from tickets.models import BusinessCalendar, Department, SLATarget, Ticket
+from tickets.sla import Schedule
+
+TIER_RANK = {"basic": 1, "pro": 2, "enterprise": 3}
+
+
+class _Holidays:
+    """A calendar's holidays: its managed list plus the country's public holidays."""
+
+    def __init__(self, managed: frozenset[date], country: str, subdivision: str) -> None:
+        self.managed = managed
+        self.public = _public_holidays(country, subdivision) if country else None
+
+    def __contains__(self, day: object) -> bool:
+        return day in self.managed or (self.public is not None and day in self.public)
+
+
+@lru_cache(maxsize=32)
+def _public_holidays(country: str, subdivision: str) -> object:
+    import holidays
+
+    return holidays.country_holidays(country, subdiv=subdivision or None)
+
+
+def schedule_from_calendar(calendar: BusinessCalendar) -> Schedule | None:
+    """Return the calendar as a tickets.sla.Schedule (None when it has no opening hours: 24/7)."""
+    weekly: dict[int, list[tuple[time, time]]] = {}
+    for weekday, opens, closes in calendar.hours.order_by("weekday", "opens").values_list(
+        "weekday", "opens", "closes"
+    ):
+        weekly.setdefault(weekday, []).append((opens, closes))
+    if not weekly:
+        return None
+    managed = frozenset(calendar.holidays.values_list("date", flat=True))
+    return Schedule(
+        tz=ZoneInfo(calendar.time_zone),
+        weekly={day: tuple(spans) for day, spans in weekly.items()},
+        holidays=_Holidays(managed, calendar.holiday_country, calendar.holiday_subdivision),
+    )
+
+
+def calendar_for(department_id: int | None) -> BusinessCalendar | None:
+    calendar = None
+    if department_id is not None:
+        calendar = (
+            BusinessCalendar.objects.filter(departments__pk=department_id).first()
+        )
+    return calendar or BusinessCalendar.objects.filter(is_default=True).first()
+
+
+def schedule_for(department: Department | int | None) -> Schedule | None:
+    """Return the business schedule of a department (None: the clock runs 24/7)."""
+    department_id = getattr(department, "pk", department)
+    calendar = calendar_for(department_id)
+    return schedule_from_calendar(calendar) if calendar else None
+
+
+def tier_for(ticket: Ticket, *, today: date | None = None) -> str:
+    """Return the SLA tier of the ticket's client: its best active contract's, else its own."""
+    if not ticket.client_id:
+        return ""
+    from crm.models import Contract
+
+    today = today or timezone.localdate()
+    tiers = set(
+        Contract.objects.filter(client_id=ticket.client_id, start_on__lte=today)
+        .exclude(end_on__lt=today)
+        .exclude(sla_tier="")
+        .values_list("sla_tier", flat=True)
+    )
+    if tiers:
+        return max(tiers, key=lambda t: TIER_RANK.get(t, 0))
+    return ticket.client.tier if ticket.client else ""
+
+
+def targets_for(ticket: Ticket) -> tuple[int, int]:
+    """Return (first response, resolution) target minutes for the ticket."""
+    tier = tier_for(ticket)
+    if tier:
+        target = (
+            SLATarget.objects.filter(policy__tier=tier, policy__is_active=True, priority_id=ticket.priority_id)
+            .values_list("first_response_minutes", "resolution_minutes")
+            .first()
+        )
+        if target:
+            return target
+    return ticket.priority.first_response_minutes, ticket.priority.resolution_minutes
+
+
+def pause_first_response() -> bool:
+    """Whether On Hold also pauses the first-response clock (the issue's "the clock pauses"; set
+    HELPDESK_SLA_PAUSE_FIRST_RESPONSE=0 for REFERENCE §3.4's reading: a reply fulfils it)."""
+    return bool(getattr(settings, "HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True))
