@@ -15,3 +15,4 @@ from tickets.models.core import (  # noqa: F401
     TicketMessage,
     TicketStatus,
 )
+from tickets.models.portal import AnnouncementDismissal, Deflection  # noqa: F401, E402
