@@ -50,6 +50,18 @@ def portal_custom_fields() -> list[CustomField]:
     return list(CustomField.objects.filter(is_active=True, show_on_client_portal=True).order_by("order", "name"))
 
 
+class _UncheckedChoiceField(forms.ChoiceField):
+    """Renders the options; validation is left to tickets.custom_fields (one message, one rule)."""
+
+    def validate(self, value: object) -> None:
+        pass
+
+
+class _UncheckedMultipleChoiceField(forms.MultipleChoiceField):
+    def validate(self, value: object) -> None:
+        pass
+
+
 def _form_field(field: CustomField) -> forms.Field:
     kind = field.field_type
     common = {"label": field.name, "help_text": field.help_text, "required": False}
@@ -62,9 +74,9 @@ def _form_field(field: CustomField) -> forms.Field:
     if kind == CustomField.FieldType.DATE:
         return forms.CharField(widget=forms.DateInput(attrs={**attrs, "type": "date"}), **common)
     if kind == CustomField.FieldType.DROPDOWN:
-        return forms.ChoiceField(choices=[("", "—"), *choices], widget=forms.Select(attrs=attrs), **common)
+        return _UncheckedChoiceField(choices=[("", "—"), *choices], widget=forms.Select(attrs=attrs), **common)
     if kind == CustomField.FieldType.MULTISELECT:
-        return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
+        return _UncheckedMultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple, **common)
     if kind == CustomField.FieldType.CHECKBOX:
         return forms.BooleanField(widget=forms.CheckboxInput(attrs=attrs), **common)
     return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
