@@ -34,7 +34,7 @@ def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
     current password keeps working until they choose a new one). Refused for inactive contacts
     and for an address that belongs to staff or to another contact. The email is sent after commit.
     """
-    contact = Contact.objects.select_for_update().select_related("client", "user").get(pk=contact.pk)
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("client", "user").get(pk=contact.pk)
     if not contact.is_active:
         raise InvitationError(_("%(contact)s is inactive.") % {"contact": contact})
     user = contact.user
