@@ -24,9 +24,14 @@ class StatusFilter:
 
 
 def status_filters() -> list[StatusFilter]:
-    """Return the choices of the ticket list's status filter: open, closed, then each status."""
-    choices = [StatusFilter("", _("All")), StatusFilter(OPEN, _("Open")), StatusFilter(CLOSED, _("Closed"))]
-    choices += [StatusFilter(s.slug, s.name, s.colour) for s in TicketStatus.objects.order_by("order", "name")]
+    """Return the ticket list's status filter: all, open, each open status, then closed."""
+    choices = [StatusFilter("", _("All")), StatusFilter(OPEN, _("Open"))]
+    choices += [
+        StatusFilter(s.slug, s.name, s.colour)
+        for s in TicketStatus.objects.filter(is_closed=False).order_by("order", "name")
+        if s.slug not in (OPEN, CLOSED)
+    ]
+    choices.append(StatusFilter(CLOSED, _("Closed")))
     return choices
 
 
