@@ -11,17 +11,9 @@ from tests.factories import CustomFieldFactory, DepartmentFactory, PortalContact
 from tickets.models import CustomField, Deflection, Ticket
 from tickets.views import portal_new
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS", "")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
-]
+pytestmark = pytest.mark.browser
 
 
 @dataclass
@@ -30,22 +22,6 @@ class Hit:
     url: str
     snippet: str
     group: str = "Account & Access"
-
-
-@pytest.fixture
-def chromium_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM asserts in the test are sync.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def shot(page, name: str) -> None:
@@ -64,8 +40,8 @@ def customer(db) -> Contact:
     return PortalContactFactory(first_name="Alice", last_name="Doe", email="alice@acme.example", client__name="Acme")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_customer_opens_replies_and_resolves_a_ticket(customer, live_server, chromium_page, monkeypatch, tmp_path):
+@pytest.mark.django_db(transaction=True)
+def test_customer_opens_replies_and_resolves_a_ticket(customer, live_server, page, monkeypatch, tmp_path):
     """Sign in, see suggestions while typing, open one, open the ticket with a custom field and a
     file anyway (the suggestion is then not a deflection), reply, and mark the ticket resolved."""
 
@@ -75,7 +51,6 @@ def test_customer_opens_replies_and_resolves_a_ticket(customer, live_server, chr
                     "Open <mark>Invoices</mark> in the portal and click Download")]
 
     monkeypatch.setattr(portal_new, "search_articles", search_articles)
-    page = chromium_page
     page.goto(f"{live_server.url}/portal/")
     page.fill("#id_username", "alice@acme.example")
     page.fill("#id_password", "pw")
