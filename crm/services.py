@@ -45,7 +45,9 @@ def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
                 _("The address %(email)s already belongs to another login.") % {"email": contact.email}
             )
         if user is None:
-            user = User.objects.create_user(email=contact.email, password=None, full_name=contact.full_name)
+            user = User.objects.create_user(
+                email=contact.email, password=None, full_name=contact.full_name, timezone=contact.timezone or "UTC"
+            )
         contact.user = user
     if not user.is_active:
         raise InvitationError(_("The login of %(contact)s is disabled.") % {"contact": contact})
