@@ -3,7 +3,6 @@
 crm depends on no other app, so a staff member's departments are edited on the Department page.
 """
 
-from datetime import date
 
 from django import forms
 from django.contrib import admin, messages
@@ -175,7 +174,7 @@ class ClientAdmin(HttpsURLs, admin.ModelAdmin):
                     filter=Q(
                         invoices__status=Invoice.Status.UNPAID,
                         invoices__paid_on__isnull=True,
-                        invoices__due_on__lt=date.today(),
+                        invoices__due_on__lt=timezone.localdate(),
                     ),
                     distinct=True,
                 ),
@@ -236,7 +235,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-        overdue = Q(status=Invoice.Status.UNPAID, paid_on__isnull=True, due_on__lt=date.today())
+        overdue = Q(status=Invoice.Status.UNPAID, paid_on__isnull=True, due_on__lt=timezone.localdate())
         if self.value() == "yes":
             return queryset.filter(overdue)
         if self.value() == "no":

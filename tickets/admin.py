@@ -83,6 +83,52 @@ class OneDefaultForm(forms.ModelForm):
         return value
 
 
+class RefuseDeleteWhileUsed(admin.ModelAdmin):
+    """Refuse to delete configuration rows that tickets use, saying how many, on the delete page
+    and in the bulk action. Django's own pages would list every protected ticket instead."""
+
+    actions = ["delete_unused"]
+
+    def deletion_refusal(self, obj: object) -> str | None:
+        """Return why `obj` cannot be deleted, or None."""
+        count = obj.tickets.count()
+        if not count:
+            return None
+        return ngettext(
+            "“%(name)s” is used by %(n)d ticket; move it elsewhere first.",
+            "“%(name)s” is used by %(n)d tickets; move them elsewhere first.",
+            count,
+        ) % {"name": obj, "n": count}
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description=_("Delete selected (only those no ticket uses)"), permissions=["delete"])
+    def delete_unused(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        refusals = [reason for reason in map(self.deletion_refusal, queryset) if reason]
+        for reason in refusals:
+            self.message_user(request, reason, messages.ERROR)
+        if refusals:
+            self.message_user(request, gettext("Nothing was deleted."), messages.WARNING)
+            return None
+        return delete_selected(self, request, queryset)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        reason = self.deletion_refusal(obj) if obj is not None else None
+        if reason:
+            self.message_user(request, reason, messages.ERROR)
+            opts = self.opts
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+
 # --- configuration -------------------------------------------------------------------------
 
 
@@ -93,7 +139,7 @@ class DepartmentForm(OneDefaultForm):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(RefuseDeleteWhileUsed):
     form = DepartmentForm
     list_display = ("name", "email", "is_active", "show_on_portal", "is_default", "member_count", "open_tickets")
     list_filter = ("is_active", "show_on_portal")
@@ -135,7 +181,7 @@ class TicketStatusForm(OneDefaultForm):
 
 
 @admin.register(TicketStatus)
-class TicketStatusAdmin(admin.ModelAdmin):
+class TicketStatusAdmin(RefuseDeleteWhileUsed):
     """Statuses with their colours. A status that tickets use cannot be deleted: the manager is
     told how many tickets use it (tickets.services.delete_status)."""
 
@@ -146,7 +192,6 @@ class TicketStatusAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     ordering = ("order", "name")
     prepopulated_fields = {"slug": ("name",)}
-    actions = ["delete_unused_statuses"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TicketStatus]:
         return super().get_queryset(request).annotate(_tickets=Count("tickets"))
@@ -159,42 +204,15 @@ class TicketStatusAdmin(admin.ModelAdmin):
     def ticket_count(self, obj: TicketStatus) -> int:
         return obj._tickets
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        # Django's own bulk delete would list every protected ticket; ours counts them instead.
-        actions.pop("delete_selected", None)
-        return actions
-
-    @admin.action(description=_("Delete selected ticket statuses"), permissions=["delete"])
-    def delete_unused_statuses(self, request: HttpRequest, queryset: QuerySet[TicketStatus]) -> HttpResponse | None:
-        refused = False
-        for status in queryset:
-            try:
-                services.check_status_deletable(status=status)
-            except StatusInUse as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                refused = True
-        if refused:
-            self.message_user(request, gettext("Nothing was deleted."), messages.WARNING)
-            return None
-        return delete_selected(self, request, queryset)
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TicketStatus]) -> None:
-        for status in queryset:
-            self.delete_model(request, status)
+    def deletion_refusal(self, obj: TicketStatus) -> str | None:
+        try:
+            services.check_status_deletable(status=obj)
+        except StatusInUse as exc:
+            return str(exc)
+        return None
 
     def delete_model(self, request: HttpRequest, obj: TicketStatus) -> None:
         services.delete_status(status=obj)
-
-    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
-        status = self.get_object(request, unquote(object_id))
-        if status is not None:
-            try:
-                services.check_status_deletable(status=status)
-            except StatusInUse as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-                return HttpResponseRedirect(reverse("admin:tickets_ticketstatus_change", args=[status.pk]))
-        return super().delete_view(request, object_id, extra_context)
 
 
 class PriorityForm(OneDefaultForm):
@@ -209,7 +227,7 @@ class PriorityForm(OneDefaultForm):
 
 
 @admin.register(Priority)
-class PriorityAdmin(admin.ModelAdmin):
+class PriorityAdmin(RefuseDeleteWhileUsed):
     form = PriorityForm
     list_display = ("name", "level", "swatch", "first_response_target", "resolution_target", "is_default",
                     "ticket_count")
@@ -395,6 +413,7 @@ class CustomFieldValueForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["raw_value"].initial = self.instance.display_value
+            self.fields["field"].disabled = True  # change the value, not which field it belongs to
 
     def clean(self) -> dict:
         data = super().clean()
@@ -414,6 +433,21 @@ class CustomFieldValueInline(admin.TabularInline):
     can_delete = False
     fields = ("field", "raw_value")
     verbose_name_plural = _("custom fields")
+
+    def get_formset(self, request: HttpRequest, obj: Ticket | None = None, **kwargs: object):
+        formset = super().get_formset(request, obj, **kwargs)
+        _no_related_buttons(formset.form)
+        return formset
+
+
+def _no_related_buttons(form: type[forms.BaseForm]) -> None:
+    """Hide the add/edit/delete-related icons next to the ticket's selects: configuration is
+    edited on its own page, not from inside a ticket (and never deleted from there)."""
+    for formfield in form.base_fields.values():
+        widget = formfield.widget
+        for flag in ("can_add_related", "can_change_related", "can_delete_related", "can_view_related"):
+            if hasattr(widget, flag):
+                setattr(widget, flag, False)
 
 
 class TicketAddForm(forms.ModelForm):
@@ -532,7 +566,9 @@ class TicketAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Ticket | None = None, change: bool = False, **kwargs: object):
         kwargs["form"] = TicketChangeForm if obj is not None else TicketAddForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        _no_related_buttons(form)
+        return form
 
     def get_fieldsets(self, request: HttpRequest, obj: Ticket | None = None) -> tuple:
         return self.change_fieldsets if obj is not None else self.add_fieldsets

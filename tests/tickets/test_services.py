@@ -675,3 +675,23 @@ def test_huge_numbers_and_repeated_choices_are_handled(ticket, fields):
         services.set_custom_values(ticket=ticket, values={"module": "API", "seats": "1e999999"})
     services.set_custom_values(ticket=ticket, values={"module": "API", "browsers": ["Chrome", "Chrome"]})
     assert ticket.custom_values.get(field__slug="browsers").value == ["Chrome"]
+
+
+def test_lookups_fall_back_when_managers_change_the_configuration():
+    """Without a flagged default, new tickets take the first open status and the lowest priority;
+    with no closing status or no priority at all, the services say so."""
+    from tickets.models import Priority
+
+    TicketStatus.objects.update(is_default=False)
+    assert services.default_status() == status("new")  # lowest order among open statuses
+    Priority.objects.update(is_default=False)
+    assert services.default_priority() == priority("Low")
+    assert services.closed_status() == status("closed")
+    assert services.status_by_slug("nope") is None
+    Ticket.objects.all().delete()
+    TicketStatus.objects.filter(is_closed=True).delete()
+    with pytest.raises(TicketError, match="No closing ticket status"):
+        services.closed_status()
+    Priority.objects.all().delete()
+    with pytest.raises(TicketError, match="No ticket priority"):
+        services.default_priority()

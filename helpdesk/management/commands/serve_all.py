@@ -24,6 +24,7 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         (settings.VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
         (settings.VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+        (settings.VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
         (settings.VAR_DIR / "mail").mkdir(parents=True, exist_ok=True)
         python = sys.executable
         commands = [

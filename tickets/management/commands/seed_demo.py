@@ -3,7 +3,9 @@
 Each app contributes seeding steps; a step is a dotted path to a function without arguments
 that returns a one-line summary. Steps are named by string so that tickets imports none of the
 apps that plug into it. To add demo data, write a function in your app's demo module and
-append its path to STEPS.
+append its path to STEPS. Ticket hooks are muted for the whole run: weeks-old demo tickets
+must not send receipts, notify agents or trigger automation; seed what such listeners would
+have produced explicitly.
 """
 
 import logging
@@ -12,6 +14,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+from tickets import hooks
 
 logger = logging.getLogger("helpdesk.seed_demo")
 
@@ -31,7 +35,7 @@ class Command(BaseCommand):
         for path in STEPS:
             step_started = time.monotonic()
             try:
-                with transaction.atomic():
+                with hooks.muted(), transaction.atomic():
                     summary = import_string(path)() or ""
             except Exception:
                 logger.exception("seed step failed", extra={"step": path})
