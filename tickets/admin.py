@@ -775,3 +775,6 @@ class TaskAdmin(admin.ModelAdmin):
             if "status" in form.changed_data:
                 services.set_task_status(task=task, status=data["status"], actor=request.user)
         obj.refresh_from_db()
+
+
+from tickets import admin_portal  # noqa: E402, F401  (portal deflections, read-only)

@@ -239,3 +239,15 @@ def test_kb_search_absent_means_no_suggestions(acme, login, monkeypatch):
     body = response.content.decode()
     assert response.status_code == 200 and 'id="suggestions"' in body
     assert "No article matches yet" in body and "/portal/tickets/new/opened/" not in body
+
+
+def test_deflections_are_listed_read_only_in_the_admin(acme, login, client):
+    """Managers see the recorded deflections in the admin and cannot add or edit them."""
+    from tests.factories import ManagerFactory
+
+    login(acme.alice).get(reverse("portal:open_suggestion"), {"u": "/knowledge-base/a/", "t": "Reset password",
+                                                            "fs": "fs-1", "from": "ticket-form"})
+    client.force_login(ManagerFactory(is_superuser=True))
+    response = client.get(reverse("admin:tickets_deflection_changelist"))
+    assert response.status_code == 200 and "Reset password" in response.content.decode()
+    assert client.get(reverse("admin:tickets_deflection_add")).status_code == 403
