@@ -88,7 +88,7 @@ def seed_staff() -> str:
             created += 1
         StaffProfile.objects.get_or_create(user=user, defaults={"role": role, "signature": signature})
     group, _ = Group.objects.get_or_create(name=MANAGERS_GROUP)
-    perms = Permission.objects.filter(content_type__app_label__in=["crm", "tickets"])
+    perms = Permission.objects.filter(content_type__app_label__in=["crm", "tickets", "kb"])
     group.permissions.add(*perms)
     manager = User.objects.get(email="manager@company.com")
     manager.groups.add(group)

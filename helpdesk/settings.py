@@ -258,3 +258,9 @@ LOGGING = {
 # WhatsApp Cloud API (webhook verification token and app secret for payload signatures)
 WHATSAPP_VERIFY_TOKEN = env.string("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_APP_SECRET = env.string("WHATSAPP_APP_SECRET")
+
+# Knowledge base metrics: "more than KB_NEGATIVE_SHARE negative votes, with at least KB_NEGATIVE_MIN_VOTES
+# votes" and "not viewed in KB_STALE_DAYS days".
+KB_NEGATIVE_MIN_VOTES = env.integer("KB_NEGATIVE_MIN_VOTES", 5)
+KB_NEGATIVE_SHARE = env.integer("KB_NEGATIVE_PERCENT", 20) / 100
+KB_STALE_DAYS = env.integer("KB_STALE_DAYS", 30)

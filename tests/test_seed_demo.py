@@ -104,7 +104,7 @@ def test_demo_departments_staff_and_logins(seeded_small):
     assert Contact.objects.get(email="maria@globex.example").user is not None
     group = Group.objects.get(name="Support managers")
     labels = {p.content_type.app_label for p in group.permissions.select_related("content_type")}
-    assert labels == {"crm", "tickets"} and manager.groups.filter(pk=group.pk).exists()
+    assert labels == {"crm", "tickets", "kb"} and manager.groups.filter(pk=group.pk).exists()
 
 
 def test_demo_client_files(seeded_small):

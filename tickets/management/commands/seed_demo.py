@@ -24,6 +24,7 @@ STEPS = [
     "crm.demo.seed_clients",
     "tickets.demo.seed_configuration",
     "tickets.demo.seed_tickets",
+    "kb.demo.seed_kb",
 ]
 
 
