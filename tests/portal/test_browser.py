@@ -1,27 +1,18 @@
-"""End to end in Chromium: a customer opens a ticket after seeing KB suggestions, with a portal
-custom field and an attachment, replies, and marks it resolved."""
+"""End to end in Chromium: a customer searches the knowledge base, reads and votes, then opens a
+ticket after seeing KB suggestions, with a portal custom field and an attachment, replies, and
+marks it resolved."""
 
 import os
-from dataclasses import dataclass
 
 import pytest
 
 from crm.models import Contact
 from tests.factories import CustomFieldFactory, DepartmentFactory, PortalContactFactory
 from tickets.models import CustomField, Deflection, Ticket
-from tickets.views import portal_new
 
 SCREENSHOTS = os.environ.get("PORTAL_SCREENSHOTS", "")
 
 pytestmark = pytest.mark.browser
-
-
-@dataclass
-class Hit:
-    title: str
-    url: str
-    snippet: str
-    group: str = "Account & Access"
 
 
 def shot(page, name: str) -> None:
@@ -41,16 +32,14 @@ def customer(db) -> Contact:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_customer_opens_replies_and_resolves_a_ticket(customer, live_server, page, monkeypatch, tmp_path):
-    """Sign in, see suggestions while typing, open one, open the ticket with a custom field and a
-    file anyway (the suggestion is then not a deflection), reply, and mark the ticket resolved."""
+def test_customer_uses_kb_then_opens_replies_and_resolves_a_ticket(customer, live_server, page, tmp_path):
+    """Sign in; search the KB from the dashboard, open an article and vote; while typing a ticket
+    subject see suggestions and open one; open the ticket anyway with a custom field and a file
+    (the suggestion then does not count as deflected); reply; mark the ticket resolved."""
+    from kb.demo import seed_kb
+    from kb.models import KBArticle
 
-    def search_articles(query: str, *, include_staff_only: bool = False, limit: int = 10) -> list[Hit]:
-        assert include_staff_only is False
-        return [Hit("How to download an invoice", f"{live_server.url}/knowledge-base/billing/download-invoice/",
-                    "Open <mark>Invoices</mark> in the portal and click Download")]
-
-    monkeypatch.setattr(portal_new, "search_articles", search_articles)
+    seed_kb()
     page.goto(f"{live_server.url}/portal/")
     page.fill("#id_username", "alice@acme.example")
     page.fill("#id_password", "pw")
@@ -58,17 +47,33 @@ def test_customer_opens_replies_and_resolves_a_ticket(customer, live_server, pag
     page.wait_for_url(f"{live_server.url}/portal/")
     shot(page, "dashboard")
 
+    # Self-service first: search from the dashboard, read, vote.
+    page.fill(".kb-search input[name=q]", "forgot password")
+    page.press(".kb-search input[name=q]", "Enter")
+    page.wait_for_selector(".kb-hit")
+    page.locator(".kb-hit h3 a").first.click()
+    page.wait_for_url("**/knowledge-base/article/how-to-reset-your-password/")
+    yes_before = KBArticle.objects.get(slug="how-to-reset-your-password").helpful_yes
+    page.get_by_role("button", name="Yes").click()
+    page.wait_for_selector(".kb-thanks")
+    assert KBArticle.objects.get(slug="how-to-reset-your-password").helpful_yes == yes_before + 1
+
+    # Then a ticket, with suggestions while typing the subject.
+    page.goto(f"{live_server.url}/portal/")
     page.click("text=Open a ticket >> nth=0")
     page.select_option("#id_department", label="Billing")
     page.type("#id_subject", "invoice download", delay=20)
-    suggestion = page.locator("#suggestions a.suggestion")
+    suggestion = page.locator("#suggestions a.suggestion").first
     suggestion.wait_for()
     assert suggestion.inner_text() == "How to download an invoice"
     shot(page, "new-ticket-suggestions")
 
     with page.context.expect_page() as article_tab:
         suggestion.click()
-    article_tab.value.close()
+    article = article_tab.value
+    article.wait_for_load_state()
+    assert "How to download an invoice" in article.title()
+    article.close()
     assert Deflection.objects.get().is_deflected
 
     page.fill("#id_message", "The download button does nothing for invoice INV-7.")

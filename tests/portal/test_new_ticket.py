@@ -190,7 +190,8 @@ def test_opening_a_suggestion_and_leaving_counts_as_deflection(acme, login):
         {"u": "http://testserver/knowledge-base/account/password-reset/", "t": "Password reset",
          "q": "forgot password", "fs": "fs-9", "from": "ticket-form"},
     )
-    assert response.status_code == 302 and response["Location"] == "/knowledge-base/account/password-reset/"
+    assert response.status_code == 302
+    assert response["Location"] == "/knowledge-base/account/password-reset/?ref=ticket-form"
     row = Deflection.objects.get()
     assert (row.contact, row.form_session, row.article_title, row.query) == (
         acme.alice, "fs-9", "Password reset", "forgot password")
@@ -228,7 +229,7 @@ def test_suggestion_redirect_stays_on_the_knowledge_base(acme, login):
         response = client.get(reverse("portal:open_suggestion"), {"u": url, "fs": "x", "from": "ticket-form"})
         assert response.status_code == 404, url
     response = client.get(reverse("portal:open_suggestion"), {"u": "https://evil.example/knowledge-base/x/"})
-    assert response["Location"] == "/knowledge-base/x/"
+    assert response["Location"] == "/knowledge-base/x/?ref=ticket-form"
     assert not Deflection.objects.exists()
 
 
@@ -251,3 +252,38 @@ def test_deflections_are_listed_read_only_in_the_admin(acme, login, client):
     response = client.get(reverse("admin:tickets_deflection_changelist"))
     assert response.status_code == 200 and "Reset password" in response.content.decode()
     assert client.get(reverse("admin:tickets_deflection_add")).status_code == 403
+
+
+def test_suggestions_from_the_real_knowledge_base(acme, login):
+    """With the seeded KB, typical subjects suggest the right public article first, never staff-only ones."""
+    from kb.demo import seed_kb
+
+    seed_kb()
+    client = login(acme.alice)
+    cases = {
+        "forgot password": "How to reset your password",
+        "invoice download": "How to download an invoice",
+        "where is my order": "How to track an order",
+    }
+    for subject, title in cases.items():
+        body = client.get(reverse("portal:ticket_suggestions"), {"subject": subject, "form_session": "f"}).content
+        first = body.decode().split('class="suggestion">', 1)[1].split("<", 1)[0]
+        assert first == title, subject
+    body = client.get(reverse("portal:ticket_suggestions"), {"subject": "B2B escalation procedure"}).content.decode()
+    assert "B2B escalation procedure" not in body
+
+
+def test_opening_a_real_suggestion_shows_the_article_and_counts_a_view(acme, login):
+    """The recorder's redirect lands on the public article page, which counts the view."""
+    from kb.demo import seed_kb
+    from kb.models import KBArticle
+
+    seed_kb()
+    client = login(acme.alice)
+    hit = portal_new.suggest_articles("forgot password")[0]
+    views_before = KBArticle.objects.get(slug="how-to-reset-your-password").view_count
+    response = client.get(reverse("portal:open_suggestion"), {"u": hit.url, "t": hit.title, "q": "forgot password",
+                                                               "fs": "fs-1", "from": "ticket-form"}, follow=True)
+    assert response.status_code == 200 and "How to reset your password" in response.content.decode()
+    assert KBArticle.objects.get(slug="how-to-reset-your-password").view_count == views_before + 1
+    assert Deflection.objects.get().article_title == "How to reset your password"

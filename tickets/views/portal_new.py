@@ -129,4 +129,5 @@ def open_suggestion(request: HttpRequest) -> HttpResponse:
             article_title=request.GET.get("t", ""),
             query=request.GET.get("q", ""),
         )
-    return redirect(path)
+    # kb notes articles opened with ?ref=… in the session; the redirect says where this came from.
+    return redirect(f"{path}?ref=ticket-form")
