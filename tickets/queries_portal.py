@@ -12,6 +12,13 @@ from tickets import portal_access
 from tickets.models import AnnouncementDismissal, Attachment, Deflection, Ticket, TicketMessage, TicketStatus
 
 PAGE_SIZE = 25
+# The list shows few of a ticket's ~40 columns; loading only these keeps a page cheap.
+LIST_COLUMNS = (
+    "subject", "requester_email", "created_at", "updated_at", "closed_at", "contact_id",
+    "status__name", "status__colour", "status__slug",
+    "priority__name", "priority__colour",
+    "contact__first_name", "contact__last_name",
+)
 OPEN = "open"
 CLOSED = "closed"
 
@@ -48,7 +55,7 @@ def filter_by_status(qs: QuerySet[Ticket], status: str) -> QuerySet[Ticket]:
 def ticket_page(*, contact: Contact, status: str = "", page: object = 1) -> Page:
     """Return one page of the contact's tickets (client-wide for a primary contact), newest first."""
     qs = filter_by_status(portal_access.portal_tickets(contact=contact), status)
-    qs = qs.select_related("status", "priority", "contact").order_by("-created_at", "-id")
+    qs = qs.select_related("status", "priority", "contact").only(*LIST_COLUMNS).order_by("-created_at", "-id")
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
