@@ -7,7 +7,8 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from kb.metrics import register_ticket_source
-        from tickets import channels, tasks  # noqa: F401  (reply channels, task registry)
+        from tickets import channels, hooks, notify_escalation, tasks  # noqa: F401  (channels, task registry)
         from tickets.kb_reports import answered_tickets_since
 
         register_ticket_source(answered_tickets_since)
+        hooks.subscribe("escalated", notify_escalation.on_escalated)

@@ -3,10 +3,28 @@
 Agents see the tickets of their departments; managers see everything.
 """
 
-from django.db.models import QuerySet
-from django.http import Http404
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
-from tickets.models import Ticket
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import OperationalError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from tickets.models import (
+    Attachment,
+    Department,
+    PredefinedReply,
+    Task,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketStatus,
+)
 
 
 def visible_tickets(*, user: object) -> QuerySet[Ticket]:
@@ -36,3 +54,419 @@ def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
     if not can_see_ticket(user=user, ticket=ticket):
         raise Http404
     return ticket
+
+
+# --- the agent queue -----------------------------------------------------------------------
+#
+# The queue is ordered by (priority_level desc, created_at, id) and paginated by keyset: a page
+# asks for the rows after (or before) the cursor of the last (first) row it showed, so page 1
+# and page 1000 cost the same and nothing counts the whole result. Counts per status are capped.
+
+QUEUE_PAGE_SIZE = 50
+STATUS_COUNT_CAP = 1000
+NO_STAFF_REPLY_HOURS = 4
+# Text search looks at the most recent matches of each kind (subject/requester, message text).
+SEARCH_MATCH_CAP = 500
+SLA_DUE_SOON_MINUTES = 60
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The queue's filters, all optional and combinable (built by the queue filter form)."""
+
+    statuses: tuple[int, ...] = ()
+    department: int | None = None
+    priority: int | None = None
+    service: int | None = None
+    assignee: str = "anyone"  # "me", "unassigned", "anyone" or a staff user's id
+    channel: str = ""
+    client: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    no_staff_reply: bool = False
+    sla_breached: bool = False
+    sla_due_soon: bool = False
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    priority_level: int
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        micros = (self.created_at - _EPOCH) // timedelta(microseconds=1)
+        return f"{self.priority_level}.{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str) -> "Cursor | None":
+        try:
+            level, micros, pk = raw.split(".")
+            return cls(int(level), _EPOCH + timedelta(microseconds=int(micros)), int(pk))
+        except (ValueError, TypeError, OverflowError):
+            return None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> "Cursor":
+        return cls(ticket.priority_level, ticket.created_at, ticket.pk)
+
+
+@dataclass
+class QueuePage:
+    rows: list[Ticket]
+    next_cursor: str = ""
+    prev_cursor: str = ""
+    now: datetime = field(default_factory=timezone.now)
+
+
+def _text_search(q: str) -> Q:
+    """Match the ticket number, subject, requester name/email and message bodies.
+
+    PostgreSQL: one id set from the trigram indexes on the ticket and the full-text index on
+    message bodies (see migration 0004); SQLite: LIKE scans.
+    """
+    q = q.strip()[:200]
+    number = int(q.lstrip("#")) if q.lstrip("#").isdigit() and len(q) < 19 else None
+    if connection.vendor != "postgresql":
+        cond = Q(pk=number) if number is not None else Q(pk__in=[])
+        if len(q) >= 2:
+            cond |= (
+                Q(subject__icontains=q)
+                | Q(requester_name__icontains=q)
+                | Q(requester_email__icontains=q)
+                | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
+            )
+        return cond
+    # Each kind of match is capped to its most recent SEARCH_MATCH_CAP tickets (see _recent_ids),
+    # fetched first, so the queue query looks up a short id list by key.
+    ids: set[int] = {number} if number is not None else set()
+    if len(q) >= 3:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        ids |= _recent_ids(
+            "SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
+            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s)",
+            [like, like, like],
+            key="id",
+        )
+    words = [w for w in re.findall(r"\w+", q.lower()) if len(w) >= 2][:8]
+    if words:
+        # Prefix matching on words, except a bare number (exact: a prefix of 123 matches 1234…).
+        terms = " & ".join(w if w.isdigit() else f"{w}:*" for w in words)
+        ids |= _recent_ids(
+            "SELECT ticket_id FROM tickets_ticketmessage WHERE body_tsv @@ to_tsquery('simple'::regconfig, %s)",
+            [terms],
+            key="ticket_id",
+        )
+    return Q(pk__in=sorted(ids))
+
+
+SEARCH_BITMAP_TIMEOUT_MS = 250
+
+
+def _recent_ids(select: str, params: list[object], *, key: str) -> set[int]:
+    """Return up to SEARCH_MATCH_CAP of the most recent ids the (indexed) select finds.
+
+    A rare term is cheapest through its GIN index (bitmap, then sort); a common one through a
+    backward scan that stops after the cap. Their frequency is unknown up front (and badly
+    estimated for prefixes), so: the index first, under a short statement timeout; on timeout,
+    the backward scan, which is then bound to stop early.
+    """
+    fenced = f"SELECT {key} FROM ({select} OFFSET 0) matches ORDER BY {key} DESC LIMIT %s"
+    ordered = f"{select} ORDER BY {key} DESC LIMIT %s"
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET LOCAL statement_timeout = {SEARCH_BITMAP_TIMEOUT_MS}")
+                cursor.execute(fenced, [*params, SEARCH_MATCH_CAP])
+                return {row[0] for row in cursor.fetchall()}
+        except OperationalError:
+            pass
+        cursor.execute(ordered, [*params, SEARCH_MATCH_CAP])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def queue_tickets(
+    *,
+    user: object,
+    filters: QueueFilter,
+    now: datetime | None = None,
+    open_status_ids: Sequence[int] = (),
+    department_ids: Sequence[int] | None = None,
+) -> QuerySet[Ticket]:
+    """Return the visible, non-spam tickets matching every filter (unordered, unevaluated).
+
+    `open_status_ids` are the ids of statuses that do not close a ticket; when every chosen status
+    is one of them the query adds closed_at IS NULL so the open-queue index applies.
+    `department_ids`, when given, must be the agent's own departments (see departments_for).
+    """
+    now = now or timezone.now()
+    if department_ids is not None and not getattr(user, "is_manager", False):
+        # A literal id list (not a subquery) lets the planner estimate and pick an ordered index.
+        qs = Ticket.objects.filter(department_id__in=list(department_ids), is_spam=False)
+    else:
+        qs = visible_tickets(user=user).filter(is_spam=False)
+    f = filters
+    if f.statuses:
+        qs = qs.filter(status_id__in=f.statuses)
+        if open_status_ids and set(f.statuses) <= set(open_status_ids):
+            qs = qs.filter(closed_at__isnull=True)
+    if f.department:
+        qs = qs.filter(department_id=f.department)
+    if f.priority:
+        qs = qs.filter(priority_id=f.priority)
+    if f.service:
+        qs = qs.filter(service_id=f.service)
+    if f.assignee == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif f.assignee == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif f.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(f.assignee))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.client:
+        qs = qs.filter(client_id=f.client)
+    if f.created_from:
+        qs = qs.filter(created_at__gte=_start_of(f.created_from))
+    if f.created_to:
+        qs = qs.filter(created_at__lt=_start_of(f.created_to + timedelta(days=1)))
+    if f.no_staff_reply:
+        qs = qs.filter(
+            closed_at__isnull=True,
+            last_reply_by_staff=False,
+            last_customer_reply_at__lte=now - timedelta(hours=NO_STAFF_REPLY_HOURS),
+        )
+    if f.sla_breached:
+        qs = qs.filter(closed_at__isnull=True).filter(
+            Q(first_response_breached=True)
+            | Q(resolution_breached=True)
+            | Q(sla_paused_at__isnull=True, first_response_at__isnull=True, first_response_due_at__lt=now)
+            | Q(sla_paused_at__isnull=True, resolution_due_at__lt=now)
+        )
+    if f.sla_due_soon:
+        soon = now + timedelta(minutes=SLA_DUE_SOON_MINUTES)
+        qs = qs.filter(closed_at__isnull=True, sla_paused_at__isnull=True).filter(
+            Q(first_response_at__isnull=True, first_response_due_at__gt=now, first_response_due_at__lte=soon)
+            | Q(resolution_due_at__gt=now, resolution_due_at__lte=soon)
+        )
+    if f.q.strip():
+        qs = qs.filter(_text_search(f.q))
+    return qs
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _after(c: Cursor) -> Q:
+    return Q(priority_level__lt=c.priority_level) | Q(priority_level=c.priority_level) & (
+        Q(created_at__gt=c.created_at) | Q(created_at=c.created_at, id__gt=c.id)
+    )
+
+
+def _before(c: Cursor) -> Q:
+    return Q(priority_level__gt=c.priority_level) | Q(priority_level=c.priority_level) & (
+        Q(created_at__lt=c.created_at) | Q(created_at=c.created_at, id__lt=c.id)
+    )
+
+
+QUEUE_ORDER = ("-priority_level", "created_at", "id")
+QUEUE_ORDER_REVERSED = ("priority_level", "-created_at", "-id")
+
+
+def queue_page(
+    *,
+    user: object,
+    filters: QueueFilter,
+    after: str = "",
+    before: str = "",
+    limit: int = QUEUE_PAGE_SIZE,
+    open_status_ids: Sequence[int] = (),
+    department_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+) -> QueuePage:
+    """Return one page of the queue after (or before) a cursor, with cursors for its neighbours.
+
+    Two queries: the page's keys from the narrow, indexed ticket table alone, then those rows
+    with their status, priority, department, contact, client and assignee.
+    """
+    now = now or timezone.now()
+    qs = queue_tickets(
+        user=user, filters=filters, now=now, open_status_ids=open_status_ids, department_ids=department_ids
+    )
+    after_c = Cursor.decode(after) if after else None
+    before_c = Cursor.decode(before) if before and not after_c else None
+    if before_c:
+        keys = list(qs.filter(_before(before_c)).order_by(*QUEUE_ORDER_REVERSED).values_list("pk", flat=True)
+                    [: limit + 1])
+        more_before, more_after = len(keys) > limit, True
+        keys = keys[:limit][::-1]
+    else:
+        if after_c:
+            qs = qs.filter(_after(after_c))
+        keys = list(qs.order_by(*QUEUE_ORDER).values_list("pk", flat=True)[: limit + 1])
+        more_before, more_after = after_c is not None, len(keys) > limit
+        keys = keys[:limit]
+    by_pk = Ticket.objects.select_related(
+        "status", "priority", "department", "contact", "client", "assignee"
+    ).in_bulk(keys) if keys else {}
+    rows = [by_pk[k] for k in keys if k in by_pk]
+    page = QueuePage(rows=rows, now=now)
+    if rows and more_after:
+        page.next_cursor = Cursor.of(rows[-1]).encode()
+    if rows and more_before:
+        page.prev_cursor = Cursor.of(rows[0]).encode()
+    return page
+
+
+def queue_neighbours(
+    *,
+    user: object,
+    filters: QueueFilter,
+    ticket: Ticket,
+    open_status_ids: Sequence[int] = (),
+    department_ids: Sequence[int] | None = None,
+) -> tuple[int | None, int | None]:
+    """Return the numbers of the tickets before and after this one in the queue (j/k keys)."""
+    qs = queue_tickets(user=user, filters=filters, open_status_ids=open_status_ids, department_ids=department_ids)
+    c = Cursor.of(ticket)
+    prev = qs.filter(_before(c)).order_by(*QUEUE_ORDER_REVERSED).values_list("pk", flat=True).first()
+    nxt = qs.filter(_after(c)).order_by(*QUEUE_ORDER).values_list("pk", flat=True).first()
+    return prev, nxt
+
+
+STATUS_COUNTS_TTL = 15
+
+
+def cached_status_counts(*, user: object, department_ids: Sequence[int]) -> dict[int, int]:
+    """Return status_counts, shared for 15 s by everyone who sees the same departments."""
+    scope = "all" if getattr(user, "is_manager", False) else ",".join(str(i) for i in sorted(department_ids))
+    key = f"queue:status-counts:{scope}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = status_counts(user=user)
+        cache.set(key, counts, STATUS_COUNTS_TTL)
+    return counts
+
+
+def status_counts(*, user: object, cap: int = STATUS_COUNT_CAP) -> dict[int, int]:
+    """Return {status id: number of visible tickets}, each count capped at `cap` (one query)."""
+    member_table = Department.members.through._meta.db_table
+    params: list[object] = []
+    visible = ""
+    if not getattr(user, "is_manager", False):
+        visible = f" AND t.department_id IN (SELECT department_id FROM {member_table} WHERE user_id = %s)"
+        params.append(user.pk)
+    sql = (
+        "SELECT s.id, (SELECT COUNT(*) FROM (SELECT 1 FROM tickets_ticket t "
+        f"WHERE t.status_id = s.id AND t.is_spam = %s{visible} LIMIT %s) capped) "
+        "FROM tickets_ticketstatus s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [False, *params, cap])
+        return {sid: n for sid, n in cursor.fetchall()}
+
+
+def staff_members() -> QuerySet:
+    """Return active staff, for assignee pickers."""
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("full_name", "email")
+
+
+# --- the ticket page -----------------------------------------------------------------------
+
+
+def ticket_messages(*, ticket: Ticket) -> list[TicketMessage]:
+    """Return the whole conversation, oldest first, with authors and attachments (two queries)."""
+    return list(
+        TicketMessage.objects.filter(ticket=ticket)
+        .select_related("author", "author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def ticket_events(*, ticket: Ticket) -> list[TicketEvent]:
+    return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor").order_by("-created_at", "-id"))
+
+
+def ticket_tasks(*, ticket: Ticket) -> list[Task]:
+    tasks = Task.objects.filter(ticket=ticket).select_related("assignee", "department")
+    return list(tasks.order_by("status", "due_at", "id"))
+
+
+def predefined_replies_for(*, ticket: Ticket, query: str = "") -> QuerySet[PredefinedReply]:
+    """Return the active predefined replies usable on this ticket (its department's and global)."""
+    qs = PredefinedReply.objects.filter(is_active=True).filter(
+        Q(department__isnull=True) | Q(department_id=ticket.department_id)
+    )
+    if query.strip():
+        qs = qs.filter(Q(title__icontains=query.strip()) | Q(body__icontains=query.strip()))
+    return qs.order_by("-usage_count", "title")
+
+
+def get_attachment_for_agent(*, user: object, attachment_id: int) -> Attachment:
+    """Return the attachment if its ticket is visible to this staff member; 404 otherwise."""
+    try:
+        attachment = Attachment.objects.select_related("message__ticket").get(pk=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404
+    if not can_see_ticket(user=user, ticket=attachment.message.ticket):
+        raise Http404
+    return attachment
+
+
+@dataclass
+class CustomerContext:
+    other_open_tickets: list[Ticket] = field(default_factory=list)
+    invoices: list = field(default_factory=list)
+    orders: list = field(default_factory=list)
+    contracts: list = field(default_factory=list)
+    opportunities: list = field(default_factory=list)
+    activities: list = field(default_factory=list)
+
+
+def customer_context(*, user: object, ticket: Ticket, limit: int = 5) -> CustomerContext:
+    """Return what the agent needs about the customer next to the conversation (fixed queries)."""
+    from crm.models import Opportunity
+
+    ctx = CustomerContext()
+    others = visible_tickets(user=user).filter(closed_at__isnull=True).exclude(pk=ticket.pk)
+    if ticket.client_id:
+        others = others.filter(client_id=ticket.client_id)
+    elif ticket.requester_email:
+        others = others.filter(requester_email=ticket.requester_email)
+    else:
+        others = others.none()
+    ctx.other_open_tickets = list(others.select_related("status", "priority").order_by("-created_at")[:limit])
+    client = ticket.client
+    if client is None:
+        return ctx
+    today = timezone.localdate()
+    ctx.invoices = list(client.invoices.order_by("-issued_on")[:limit])
+    ctx.orders = list(client.orders.prefetch_related("delivery_notes").order_by("-ordered_at")[:limit])
+    ctx.contracts = list(
+        client.contracts.filter(start_on__lte=today).filter(Q(end_on__isnull=True) | Q(end_on__gte=today))
+        .order_by("-start_on")[:limit]
+    )
+    ctx.opportunities = list(
+        client.opportunities.filter(stage__in=Opportunity.OPEN_STAGES).order_by("-created_at")[:limit]
+    )
+    ctx.activities = list(client.activities.select_related("actor").order_by("-created_at")[:limit])
+    return ctx
+
+
+def saved_queue_query(*, user: object) -> str:
+    """Return the agent's saved default queue filter (a query string), or ''."""
+    from tickets.models import QueuePreference
+
+    return QueuePreference.objects.filter(user=user).values_list("default_query", flat=True).first() or ""
+
+
+def departments_for(*, user: object) -> list[Department]:
+    """Return the departments this staff member works in (managers: all active ones)."""
+    if getattr(user, "is_manager", False):
+        return list(Department.objects.filter(is_active=True).order_by("name"))
+    return list(user.departments.order_by("name"))

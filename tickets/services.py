@@ -807,3 +807,10 @@ def delete_status(*, status: TicketStatus) -> None:
 def count_predefined_reply_use(*, reply: PredefinedReply) -> None:
     """Count one use of a predefined reply (the manager's 'predefined reply usage' metric)."""
     PredefinedReply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1)
+
+
+def save_queue_default(*, user: object, query: str) -> None:
+    """Store the agent's own default queue filter (the queue URL's query string; '' resets it)."""
+    from tickets.models import QueuePreference
+
+    QueuePreference.objects.update_or_create(user=user, defaults={"default_query": query[:2000]})

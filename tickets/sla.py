@@ -41,3 +41,54 @@ def is_breached(*, due_at: datetime | None, done_at: datetime | None, now: datet
     if due_at is None:
         return False
     return (done_at or now) > due_at
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """The SLA target a ticket is running against now, for display."""
+
+    target: str  # "first_response", "resolution" or ""
+    due_at: datetime | None
+    seconds_left: int | None
+    paused: bool = False
+
+    @property
+    def breached(self) -> bool:
+        return self.seconds_left is not None and self.seconds_left < 0
+
+
+def countdown(
+    *,
+    now: datetime,
+    first_response_at: datetime | None,
+    first_response_due_at: datetime | None,
+    resolution_due_at: datetime | None,
+    closed_at: datetime | None,
+    paused_at: datetime | None,
+) -> Countdown:
+    """Return the running target: the first response until it is given, then the resolution."""
+    if closed_at is not None:
+        return Countdown(target="", due_at=None, seconds_left=None)
+    if first_response_at is None and first_response_due_at is not None:
+        target, due = "first_response", first_response_due_at
+    else:
+        target, due = "resolution", resolution_due_at
+    if due is None:
+        return Countdown(target="", due_at=None, seconds_left=None)
+    reference = paused_at or now
+    return Countdown(
+        target=target, due_at=due, seconds_left=int((due - reference).total_seconds()), paused=paused_at is not None
+    )
+
+
+def humanize_seconds(seconds: int) -> str:
+    """Return a short duration such as '2 d 3 h', '4 h 05 min' or '12 min'."""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min"

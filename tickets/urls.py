@@ -3,15 +3,31 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.views import clients, new_ticket, tasks, workspace
+from tickets.views import clients, new_ticket, queue, search, tasks, ticket, workspace
 
 app_name = "staff"
 
 urlpatterns = [
     path("login/", staff_login, name="login"),
     path("", workspace.home, name="home"),
-    path("tickets/", workspace.ticket_list, name="ticket_list"),
-    path("tickets/<int:number>/", workspace.ticket_detail, name="ticket_detail"),
+    path("search/", search.global_search, name="search"),
+    path("tickets/", queue.ticket_list, name="ticket_list"),
+    path("tickets/save-view/", queue.save_default_view, name="queue_save_default"),
+    path("tickets/bulk/", queue.bulk_action, name="queue_bulk"),
+    path("tickets/<int:number>/", ticket.ticket_detail, name="ticket_detail"),
+    path("tickets/<int:number>/step/<str:direction>/", ticket.step, name="ticket_step"),
+    path("tickets/<int:number>/reply/", ticket.reply, name="ticket_reply"),
+    path("tickets/<int:number>/escalate/", ticket.escalate, name="ticket_escalate"),
+    path("tickets/<int:number>/task/", ticket.create_task, name="ticket_task"),
+    path("tickets/<int:number>/properties/", ticket.update_properties, name="ticket_properties"),
+    path("tickets/<int:number>/pickers/", ticket.pickers, name="ticket_pickers"),
+    path(
+        "tickets/<int:number>/predefined/<int:reply_id>/",
+        ticket.predefined_reply_text,
+        name="ticket_predefined_reply",
+    ),
+    path("tickets/<int:number>/presence/", ticket.presence_ping, name="ticket_presence"),
+    path("attachments/<int:attachment_id>/", ticket.download_attachment, name="attachment_download"),
     # Client file, tasks and manual tickets (tickets/views/{clients,tasks,new_ticket}.py)
     path("tickets/new/", new_ticket.new_ticket, name="ticket_new"),
     path("tickets/new/contacts/", new_ticket.contact_search, name="ticket_new_contacts"),

@@ -16,3 +16,4 @@ from tickets.models.core import (  # noqa: F401
     TicketStatus,
 )
 from tickets.models.portal import AnnouncementDismissal, Deflection  # noqa: F401, E402
+from tickets.models.workspace import QueuePreference  # noqa: F401,E402
