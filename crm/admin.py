@@ -5,7 +5,7 @@ crm depends on no other app, so a staff member's departments are edited on the D
 
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
@@ -14,7 +14,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from crm import services
 from crm.models import (
     Activity,
     Announcement,
@@ -190,6 +192,7 @@ class ClientAdmin(HttpsURLs, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    actions = ["send_portal_invitation"]
     list_display = ("full_name", "email", "client", "phone", "is_primary", "portal_access", "has_login", "is_active")
     list_filter = ("is_primary", "portal_access", "is_active", "client__tier")
     search_fields = ("first_name", "last_name", "email", "phone", "client__name")
@@ -204,6 +207,24 @@ class ContactAdmin(admin.ModelAdmin):
     @admin.display(description=_("portal login"), boolean=True)
     def has_login(self, obj: Contact) -> bool:
         return obj.user_id is not None
+
+    @admin.action(description=_("Send portal invitation"), permissions=["change"])
+    def send_portal_invitation(self, request: HttpRequest, queryset: QuerySet[Contact]) -> None:
+        """Email each selected contact a link to set their portal password (creating the login)."""
+        sent = 0
+        for contact in queryset:
+            try:
+                services.invite_contact(contact=contact, invited_by=request.user)
+            except services.InvitationError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("Sent %(n)d portal invitation.", "Sent %(n)d portal invitations.", sent) % {"n": sent},
+                messages.SUCCESS,
+            )
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -179,6 +179,12 @@ HELPDESK_INBOUND_MAX_BYTES = env.integer("HELPDESK_INBOUND_MAX_BYTES", 40 * 1024
 HELPDESK_SENDER_RATE_LIMIT = env.integer("HELPDESK_SENDER_RATE_LIMIT", 10)
 HELPDESK_SENDER_RATE_WINDOW_MINUTES = env.integer("HELPDESK_SENDER_RATE_WINDOW_MINUTES", 15)
 
+# Client portal: may customers choose a priority? (Every level but the most urgent, which staff
+# set after triage; off: the department's default priority.)
+HELPDESK_PORTAL_PRIORITY_CHOICE = env.boolean("HELPDESK_PORTAL_PRIORITY_CHOICE", True)
+# How long a portal invitation / password reset link stays valid.
+PASSWORD_RESET_TIMEOUT = env.integer("PASSWORD_RESET_TIMEOUT_HOURS", 72) * 3600
+
 # Celery
 CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://")
 CELERY_RESULT_BACKEND = env.string("CELERY_RESULT_BACKEND") or None

@@ -120,3 +120,31 @@ class MessageFactory(DjangoModelFactory):
     ticket = factory.SubFactory(TicketFactory)
     kind = TicketMessage.Kind.CUSTOMER
     body_text = factory.Faker("paragraph")
+
+
+class InvoiceFactory(DjangoModelFactory):
+    class Meta:
+        model = "crm.Invoice"
+
+    client = factory.SubFactory(ClientFactory)
+    number = factory.Sequence(lambda n: f"INV-{2026000 + n}")
+    amount = 1250
+    issued_on = factory.Faker("date_this_year", before_today=True, after_today=False)
+    due_on = factory.LazyAttribute(lambda o: o.issued_on)
+
+
+class AnnouncementFactory(DjangoModelFactory):
+    class Meta:
+        model = "crm.Announcement"
+
+    title = factory.Sequence(lambda n: f"Announcement {n}")
+    body = "Planned maintenance on Saturday 02:00-04:00 UTC."
+
+
+class CustomFieldFactory(DjangoModelFactory):
+    class Meta:
+        model = "tickets.CustomField"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Field {n}")
+    slug = factory.Sequence(lambda n: f"field-{n}")

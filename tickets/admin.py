@@ -778,3 +778,4 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 from tickets import admin_automation  # noqa: E402, F401  (SLA, automation, notification preferences)
+from tickets import admin_portal  # noqa: E402, F401  (portal deflections, read-only)

@@ -1,0 +1,109 @@
+"""The client portal's access rules, in one audited place.
+
+Every portal view reaches tickets, messages, attachments, invoices and announcements only
+through the functions below. The rules, one condition per line:
+
+- a contact sees the tickets they opened (and that belong to their own client, or to no client);
+- a primary contact (Contact.is_primary) sees every ticket of their client;
+- spam is never shown;
+- of a ticket's messages only the public ones (customer messages and staff replies) are shown:
+  internal notes, automatic/system messages and ticket events never reach the portal;
+- an attachment is reachable only through a public message of a visible ticket;
+- invoices: those of the contact's own client;
+- announcements: for customers, current (started, not ended), global or aimed at the contact's
+  client.
+
+Anything else is Http404, never 403, so a guessed number tells nothing about what exists.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from crm.models import Announcement, Contact, Invoice
+from tickets.models import Attachment, Ticket, TicketMessage
+
+PUBLIC_MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.STAFF)
+
+
+def portal_tickets(*, contact: Contact) -> QuerySet[Ticket]:
+    """Return the tickets this contact may see on the portal."""
+    qs = Ticket.objects.filter(is_spam=False)
+    if contact.is_primary:
+        return qs.filter(client_id=contact.client_id)
+    return qs.filter(contact_id=contact.pk).filter(Q(client_id=contact.client_id) | Q(client__isnull=True))
+
+
+def get_ticket_for_contact(*, contact: Contact, number: int) -> Ticket:
+    """Return the ticket with this number if the contact may see it; 404 otherwise."""
+    try:
+        return (
+            portal_tickets(contact=contact)
+            .select_related("status", "priority", "department", "service", "contact", "merged_into")
+            .get(pk=number)
+        )
+    except Ticket.DoesNotExist:
+        raise Http404
+
+
+def public_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
+    """Return the messages of a (visible) ticket that the customer may read, oldest first."""
+    return TicketMessage.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_MESSAGE_KINDS).order_by(
+        "created_at", "id"
+    )
+
+
+def get_message_for_contact(*, contact: Contact, message_id: int) -> TicketMessage:
+    """Return a public message of a ticket the contact may see; 404 otherwise."""
+    try:
+        return TicketMessage.objects.select_related("ticket").get(
+            pk=message_id,
+            kind__in=PUBLIC_MESSAGE_KINDS,
+            ticket__in=portal_tickets(contact=contact),
+        )
+    except TicketMessage.DoesNotExist:
+        raise Http404
+
+
+def get_attachment_for_contact(*, contact: Contact, attachment_id: int) -> Attachment:
+    """Return an attachment of a public message of a visible ticket; 404 otherwise."""
+    try:
+        return Attachment.objects.select_related("message").get(
+            pk=attachment_id,
+            message__kind__in=PUBLIC_MESSAGE_KINDS,
+            message__ticket__in=portal_tickets(contact=contact),
+        )
+    except Attachment.DoesNotExist:
+        raise Http404
+
+
+def portal_invoices(*, contact: Contact) -> QuerySet[Invoice]:
+    """Return the invoices of the contact's client (drafts are not shown to customers)."""
+    return Invoice.objects.filter(client_id=contact.client_id).exclude(status=Invoice.Status.DRAFT)
+
+
+def get_invoice_for_contact(*, contact: Contact, invoice_id: int) -> Invoice:
+    """Return one invoice of the contact's client; 404 otherwise."""
+    try:
+        return portal_invoices(contact=contact).get(pk=invoice_id)
+    except Invoice.DoesNotExist:
+        raise Http404
+
+
+def portal_announcements(*, contact: Contact) -> QuerySet[Announcement]:
+    """Return the announcements shown to this contact now: for customers, current, global or theirs."""
+    now = timezone.now()
+    return (
+        Announcement.objects.filter(for_customers=True)
+        .filter(starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .filter(Q(client__isnull=True) | Q(client_id=contact.client_id))
+    )
+
+
+def get_announcement_for_contact(*, contact: Contact, announcement_id: int) -> Announcement:
+    """Return an announcement currently shown to this contact; 404 otherwise."""
+    try:
+        return portal_announcements(contact=contact).get(pk=announcement_id)
+    except Announcement.DoesNotExist:
+        raise Http404
