@@ -652,6 +652,11 @@ def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = 
     return target
 
 
+def note_history(*, ticket: Ticket, note: str, actor: object = None) -> TicketEvent:
+    """Write a note into the ticket's history (not the conversation), e.g. why mail opened it."""
+    return _record(ticket, TicketEvent.Kind.NOTE, actor=actor, note=note)
+
+
 # --- tasks ---------------------------------------------------------------------------------
 
 

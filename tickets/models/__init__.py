@@ -15,3 +15,4 @@ from tickets.models.core import (  # noqa: F401
     TicketMessage,
     TicketStatus,
 )
+from tickets.models.inbound import DepartmentMailbox, InboundEmail  # noqa: F401,E402
