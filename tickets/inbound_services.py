@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from crm.models import Contact, User
 from tickets import services
 from tickets.inbound import InboundMessage
-from tickets.inbound.email import NotAnEmail, check_raw, clean_subject, parse_email, peek, sha256, split_quoted
+from tickets.inbound.email import NotAnEmail, check_raw, clean_subject, parse_email, peek, sha256
 from tickets.models import (
     Department,
     InboundEmail,
@@ -420,20 +420,11 @@ def _attachments(message: InboundMessage) -> list[services.NewAttachment]:
     ]
 
 
-_FORWARD = re.compile(r"^\s*(fwd?|wg|tr|enc|rv)\s*:", re.IGNORECASE)
-
-
 def _bodies(message: InboundMessage) -> tuple[str, str, str]:
     """Return (text without quoted history, sanitised HTML, full original text or "")."""
-    from tickets.inbound.email import trim_html
-
-    text = message.text.strip()
-    if _FORWARD.match(message.subject or ""):
-        return text, message.html, ""
-    reply, trimmed = split_quoted(text)
-    if not trimmed:
-        return text, message.html, ""
-    return reply, trim_html(message.html) if message.html else "", text
+    if message.reply_text:
+        return message.reply_text, message.reply_html or message.html, message.text
+    return message.text, message.html, ""
 
 
 def _rate_limited(sender: str) -> bool:

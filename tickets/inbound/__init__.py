@@ -46,6 +46,9 @@ class InboundMessage:
     date: datetime | None = None
     text: str = ""
     html: str = ""
+    # The reply without the quoted history below it ("" when nothing was cut).
+    reply_text: str = ""
+    reply_html: str = ""
     attachments: list[InboundAttachment] = field(default_factory=list)
     auto_kind: str = ""
     auto_reason: str = ""

@@ -612,7 +612,13 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
         result.html = sanitise_html(html)
         if not text:
             text = html_to_text(html)
-    result.text = text.replace("\r\n", "\n").replace("\r", "\n")
+    result.text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not _FORWARD_SUBJECT.match(result.subject):
+        reply, trimmed = split_quoted(result.text)
+        if trimmed:
+            result.reply_text = reply
+            if html:
+                result.reply_html = sanitise_html(trim_html(html))
     html_cids = set(re.findall(r"cid:([^\"'\s>)]+)", html))
     for index, part in enumerate(files, start=1):
         try:
