@@ -339,7 +339,9 @@ def test_spam_filter_blocks_and_keeps(deliver, mailoutbox):
     assert InboundEmail.objects.filter(outcome="blocked").count() == 2
 
 
-def test_rate_limit_holds_the_rest_and_tells_managers(deliver, settings, mailoutbox, django_capture_on_commit_callbacks):
+def test_rate_limit_holds_the_rest_and_tells_managers(
+    deliver, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     """Past the per-sender limit, new emails are held (not dropped) and managers are told once;
     processing a held email again opens its ticket."""
     settings.HELPDESK_SENDER_RATE_LIMIT = 3

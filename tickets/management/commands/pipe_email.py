@@ -10,7 +10,6 @@ Exit codes follow sysexits.h, which mail servers understand:
 import sys
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connections
 
 EX_OK = 0
 EX_DATAERR = 65
@@ -42,8 +41,6 @@ class Command(BaseCommand):
             reason = " ".join(str(exc).split())[:300]
             self.stderr.write(f"pipe_email: temporary failure, try again later: {type(exc).__name__}: {reason}")
             return EX_TEMPFAIL
-        finally:
-            connections.close_all()
         if self.verbosity > 1:
             self.stdout.write(f"stored inbound email {result.inbound.pk}" + ("" if result.created else " (duplicate)"))
         return EX_OK
