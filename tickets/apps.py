@@ -6,4 +6,6 @@ class TicketsConfig(AppConfig):
     verbose_name = "Tickets"
 
     def ready(self) -> None:
-        from tickets import channels, tasks  # noqa: F401  (reply channels, task registry)
+        from tickets import channels, inbound_webhooks, tasks  # noqa: F401  (reply channels, task registry)
+
+        inbound_webhooks.connect()

@@ -37,6 +37,7 @@ from tickets.inbound import InboundMessage
 from tickets.inbound.email import NotAnEmail, check_raw, clean_subject, parse_email, peek, sha256
 from tickets.models import (
     Department,
+    DepartmentMailbox,
     InboundEmail,
     PredefinedReply,
     SpamFilter,
@@ -759,6 +760,21 @@ def reprocess_inbound_emails(*, inbound_ids: Iterable[int]) -> int:
             lambda pk=pk: current_app.tasks["tickets.process_inbound_email"].apply_async((pk,), {"force": True})
         )
     return len(ids)
+
+
+def record_mailbox_poll(
+    *, mailbox: DepartmentMailbox, last_uid: int | None = None, uid_validity: int | None = None,
+    error: str | None = None,
+) -> None:
+    """Remember how far an IMAP mailbox was read (after each stored message) and the last error."""
+    changes: dict[str, object] = {"last_polled_at": timezone.now()}
+    if last_uid is not None:
+        changes["last_uid"] = mailbox.last_uid = last_uid
+    if uid_validity is not None:
+        changes["uid_validity"] = mailbox.uid_validity = uid_validity
+    if error is not None:
+        changes["last_error"] = mailbox.last_error = error[:2000]
+    DepartmentMailbox.objects.filter(pk=mailbox.pk).update(**changes)
 
 
 def requeue_inbound_emails(*, older_than_seconds: int = 120) -> int:
