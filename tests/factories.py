@@ -27,6 +27,9 @@ class UserFactory(DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    class Meta:
+        skip_postgeneration_save = True
+
     email = factory.Sequence(lambda n: f"agent{n}@company.com")
     is_staff = True
     profile = factory.RelatedFactory("tests.factories.StaffProfileFactory", factory_related_name="user")
