@@ -44,7 +44,10 @@ CHROMIUM_ARGS = [
 # Data migrations that seed rows every install has. Transactional tests (live_server, worker)
 # flush the database afterwards; these are replayed before each database test so the next
 # test finds them again. Add yours here.
-SEED_MIGRATIONS = ["tickets.migrations.0002_seed_configuration"]
+SEED_MIGRATIONS = [
+    "tickets.migrations.0002_seed_configuration",
+    "tickets.migrations.0004_seed_email_receipt_template",
+]
 
 
 @pytest.fixture(autouse=True)

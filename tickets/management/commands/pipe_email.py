@@ -18,6 +18,8 @@ EX_TEMPFAIL = 75
 
 class Command(BaseCommand):
     help = "Store one email read from standard input as an inbound email and queue its processing."
+    # Runs once per email: skip the system checks (URLconf, templates, admin) for a fast start.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--recipient", default="", help="The envelope recipient (e.g. Postfix's ${recipient}).")
