@@ -40,9 +40,11 @@ from tickets.models import (
     DepartmentMailbox,
     InboundEmail,
     PredefinedReply,
+    Priority,
     SpamFilter,
     Ticket,
     TicketMessage,
+    TicketStatus,
 )
 from tickets.models.core import Channel
 from tickets.threading import ticket_id_from_message_id, ticket_id_from_subject
@@ -216,6 +218,9 @@ class Intake:
     departments: dict[str, Department] = field(default_factory=dict)
     default_department: Department | None = None
     spam_filters: list[SpamFilter] = field(default_factory=list)
+    default_status: TicketStatus | None = None
+    default_priority: Priority | None = None
+    receipts: dict[int | None, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> "Intake":
@@ -226,7 +231,16 @@ class Intake:
             departments[0] if departments else None
         )
         intake.spam_filters = list(SpamFilter.objects.filter(is_active=True))
+        if departments:
+            intake.default_status = services.default_status()
+            intake.default_priority = services.default_priority()
+        for reply in PredefinedReply.objects.filter(title=settings.HELPDESK_RECEIPT_REPLY_TITLE, is_active=True):
+            intake.receipts.setdefault(reply.department_id, reply.body)
         return intake
+
+    def receipt_for(self, department: Department) -> str:
+        """Return the receipt template of this department, or the general one."""
+        return self.receipts.get(department.pk) or self.receipts.get(None) or RECEIPT_FALLBACK
 
 
 @dataclass
@@ -548,13 +562,15 @@ def receive_inbound_message(
         enforce_attachment_policy=False,
         message_id=message.message_id,
         linked_ticket=linked,
+        status=intake.default_status,
+        priority=department.default_priority or intake.default_priority,
     )
     if history_note:
         services.note_history(ticket=ticket, note=history_note)
     first = ticket.messages.order_by("id").first()
     reason = message.auto_reason if message.auto_kind else ""
     if sender and not message.auto_kind:
-        send_receipt(ticket=ticket)
+        send_receipt(ticket=ticket, intake=intake)
     return Received(Outcome.TICKET_OPENED, reason, ticket=ticket, ticket_message=first, department=department)
 
 
@@ -643,10 +659,10 @@ def receipt_template(department: Department | None) -> str:
     return reply.body if reply else RECEIPT_FALLBACK
 
 
-def send_receipt(*, ticket: Ticket) -> TicketMessage:
-    """Send the automatic receipt for a new ticket; it never counts as a first response."""
+def receipt_values(ticket: Ticket) -> dict[str, str]:
+    """Return the merge fields of a receipt for this ticket."""
     contact = ticket.contact
-    values = {
+    return {
         "contact_first_name": contact.first_name if contact else (ticket.requester_name.split(" ")[0]
                                                                   if ticket.requester_name else _("there")),
         "contact_name": contact.full_name if contact else ticket.requester_name or ticket.requester_email,
@@ -657,10 +673,15 @@ def send_receipt(*, ticket: Ticket) -> TicketMessage:
         "agent_name": "",
         "agent_first_name": "",
     }
+
+
+def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessage:
+    """Send the automatic receipt for a new ticket; it never counts as a first response."""
+    template = intake.receipt_for(ticket.department) if intake else receipt_template(ticket.department)
     return services.add_reply(
         ticket=ticket,
         kind=TicketMessage.Kind.SYSTEM,
-        body_text=render_merge_fields(receipt_template(ticket.department), values),
+        body_text=render_merge_fields(template, receipt_values(ticket)),
         is_automatic=True,
         author_name=ticket.department.name,
         send=True,
@@ -760,6 +781,17 @@ def reprocess_inbound_emails(*, inbound_ids: Iterable[int]) -> int:
             lambda pk=pk: current_app.tasks["tickets.process_inbound_email"].apply_async((pk,), {"force": True})
         )
     return len(ids)
+
+
+def waiting_batch(*, first_id: int) -> list[int]:
+    """Return `first_id` (if still new) and the oldest other new emails, up to HELPDESK_INBOUND_BATCH."""
+    if not InboundEmail.objects.filter(pk=first_id, state=State.NEW).exists():
+        return []
+    others = (
+        InboundEmail.objects.filter(state=State.NEW).exclude(pk=first_id).order_by("pk")
+        .values_list("pk", flat=True)[: max(settings.HELPDESK_INBOUND_BATCH - 1, 0)]
+    )
+    return [first_id, *others]
 
 
 def record_mailbox_poll(

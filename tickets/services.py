@@ -178,6 +178,13 @@ def _store_attachments(
     return stored
 
 
+def add_attachments(
+    *, message: TicketMessage, attachments: Sequence[NewAttachment], enforce_policy: bool = True
+) -> list[Attachment]:
+    """Store files on an existing message (bulk intake creates messages first, then their files)."""
+    return _store_attachments(message, attachments, enforce_policy=enforce_policy)
+
+
 # --- SLA bookkeeping -----------------------------------------------------------------------
 
 

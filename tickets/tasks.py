@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from tickets import channels, inbound_services
+from tickets import channels, inbound_bulk, inbound_services
 from tickets.models import TicketMessage
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,20 @@ def deliver_message(message_id: int) -> None:
     reject_on_worker_lost=True,
 )
 def process_inbound_email(inbound_id: int, force: bool = False) -> str:
-    """Turn a stored email into a ticket or a reply. Safe to run twice: the row is claimed in the
-    same transaction that writes the ticket, so a redelivered task finds it done."""
-    row = inbound_services.process_inbound_email(inbound_id=inbound_id, force=force)
-    return f"{row.state}:{row.outcome}" if row is not None else "gone"
+    """Turn a stored email into a ticket or a reply. Safe to run twice: rows are claimed in the
+    same transaction that writes the tickets, so a redelivered task finds them done.
+
+    Under a burst the task takes other waiting emails along (oldest first, in bulk); their own
+    tasks then find nothing to do.
+    """
+    if force:
+        row = inbound_services.process_inbound_email(inbound_id=inbound_id, force=True)
+        return f"{row.state}:{row.outcome}" if row is not None else "gone"
+    ids = inbound_services.waiting_batch(first_id=inbound_id)
+    if not ids:
+        return "nothing to do"
+    inbound_bulk.process_inbound_bulk(inbound_ids=ids)
+    return f"processed up to {len(ids)}"
 
 
 @shared_task(

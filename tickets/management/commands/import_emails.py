@@ -15,14 +15,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from tickets.inbound_bulk import process_inbound_bulk
 from tickets.inbound_services import (
     Intake,
     NotAnEmail,
     StoreResult,
-    process_inbound_email,
     queue_inbound_email,
     store_inbound_batch,
 )
+from tickets.models import InboundEmail
 
 
 def iter_messages(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -99,6 +100,7 @@ class Command(BaseCommand):
 
         def flush() -> None:
             results = store_inbound_batch(raws=[raw for _, raw in batch], recipient=options["recipient"])
+            todo: list[int] = []
             for (label, _raw), result in zip(batch, results, strict=True):
                 if isinstance(result, NotAnEmail):
                     counts["not_email"] += 1
@@ -106,15 +108,20 @@ class Command(BaseCommand):
                         self.stderr.write(f"\n{label}: {result}")
                     continue
                 assert isinstance(result, StoreResult)
-                if not result.created:
+                # A stored email still waiting (an earlier run stopped) is processed now.
+                pk = result.inbound.pk
+                if not result.created and (result.inbound.state != InboundEmail.State.NEW or pk in todo):
                     counts["duplicate"] += 1
                     continue
-                if options["queue"]:
-                    queue_inbound_email(result.inbound.pk)
-                    counts["queued"] += 1
-                    continue
-                row = process_inbound_email(inbound_id=result.inbound.pk, intake=intake)
-                counts[row.outcome or row.state] += 1
+                todo.append(pk)
+            if options["queue"]:
+                for pk in todo:
+                    queue_inbound_email(pk)
+                counts["queued"] += len(todo)
+            elif todo:
+                process_inbound_bulk(inbound_ids=todo, intake=intake)
+                for outcome, state in InboundEmail.objects.filter(pk__in=todo).values_list("outcome", "state"):
+                    counts[outcome or state] += 1
             progress.advance(len(batch), total)
             batch.clear()
 
