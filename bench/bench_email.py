@@ -167,6 +167,8 @@ def run_worker(raws: list[bytes]) -> float | None:
         return None
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": REDIS_URL,
            "CELERY_TASK_ALWAYS_EAGER": "0", "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+    # Receipts queued by the import phase were dropped with its Redis queue: count only ours.
+    last_message = TicketMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ids = []
     for start in range(0, len(raws), 500):
         ids += [r.inbound.pk for r in store_inbound_batch(raws=raws[start:start + 500], source="pipe")]
@@ -184,7 +186,7 @@ def run_worker(raws: list[bytes]) -> float | None:
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
             pending = InboundEmail.objects.filter(pk__in=ids, state__in=["new", "processing"]).count()
-            unsent = TicketMessage.objects.filter(delivery_status="pending").count()
+            unsent = TicketMessage.objects.filter(delivery_status="pending", pk__gt=last_message).count()
             if pending == 0 and unsent == 0:
                 break
             time.sleep(0.25)

@@ -190,10 +190,8 @@ def _bulk(ids: list[int], intake: Intake, parsed: dict[int, InboundMessage]) -> 
         done = [item.row for item in [*new_items, *reply_items] if item not in late]
         for row in done:
             row.state, row.error, row.processed_at, row.attempts = State.DONE, "", now, row.attempts + 1
-        InboundEmail.objects.bulk_update(
-            done, ["state", "outcome", "reason", "error", "ticket", "ticket_message", "department", "processed_at",
-                   "attempts"]
-        )
+        _update_many(InboundEmail, done, ["state", "outcome", "reason", "error", "ticket", "ticket_message",
+                                          "department", "processed_at", "attempts"])
 
         for entry in sorted(fallback, key=lambda e: (e.row if isinstance(e, _Item) else e).pk):
             row = entry.row if isinstance(entry, _Item) else entry
@@ -209,6 +207,23 @@ def _bulk(ids: list[int], intake: Intake, parsed: dict[int, InboundMessage]) -> 
             except Exception as exc:
                 failed.append((row.pk, exc))
     return failed
+
+
+def _update_many(model: type, objs: list, fields: list[str]) -> None:
+    """UPDATE each object's fields with one prepared statement (executemany: pipelined by psycopg).
+
+    Django's bulk_update builds one CASE expression per field and row, which costs more CPU than
+    the round trips it saves at these batch sizes.
+    """
+    if not objs:
+        return
+    quote = connection.ops.quote_name
+    columns = [model._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    params = [[c.get_db_prep_save(getattr(o, c.attname), connection) for c in columns] + [o.pk] for o in objs]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _may_open(item: _Item, intake: Intake, opened: dict[str, int]) -> bool:
@@ -335,11 +350,8 @@ def _add_replies(items: list[_Item], fresh: dict[int, Ticket], intake: Intake, n
         TicketEvent(ticket=msg.ticket, kind=TicketEvent.Kind.CUSTOMER_REPLIED, after=msg.author_name, created_at=now)
         for msg in messages
     ])
-    Ticket.objects.bulk_update(
-        list(changed.values()),
-        ["updated_at", "last_customer_reply_at", "last_reply_at", "last_replier_name", "last_reply_by_staff",
-         "cc_emails"],
-    )
+    _update_many(Ticket, list(changed.values()), ["updated_at", "last_customer_reply_at", "last_reply_at",
+                                                  "last_replier_name", "last_reply_by_staff", "cc_emails"])
     for item, message in zip(accepted, messages, strict=True):
         item.row.outcome = Outcome.REPLY_ADDED
         item.row.reason = _("Matched by %(id)s.") % {"id": item.matched_by}

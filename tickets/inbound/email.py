@@ -89,7 +89,7 @@ def peek(raw: bytes) -> Peek:
     msg = _HEADER_PARSER.parsebytes(_strip_mbox_from(raw), headersonly=True)
     return Peek(
         message_id=normalise_message_id(_header(msg, "message-id")),
-        from_email=_first_address(_header(msg, "from")),
+        from_email=_first_address(" ".join(_address_values(msg, "from")[:1])),
         subject=_header(msg, "subject")[:255],
     )
 
@@ -111,33 +111,82 @@ def _strip_mbox_from(raw: bytes) -> bytes:
 # --- headers -------------------------------------------------------------------------------
 
 
+def _raw_headers(msg: Message) -> dict[str, list[str]]:
+    """Return the message's raw header values by lower-case name (read once, never parsed).
+
+    The header registry of policy.default parses every value it hands out; we only need the
+    decoded text, so we decode raw values ourselves (much faster, and robust to junk).
+    """
+    heads = getattr(msg, "_helpdesk_heads", None)
+    if heads is None:
+        heads = {}
+        for key, value in msg.raw_items():
+            heads.setdefault(key.lower(), []).append(value)
+        try:
+            msg._helpdesk_heads = heads  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    return heads
+
+
+def _unbyte(value: object) -> str:
+    """Turn raw 8-bit header bytes (kept as surrogates by the parser) into text: UTF-8, else cp1252."""
+    value = str(value)
+    try:
+        data = value.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:
+        return value
+    if any(b > 127 for b in data):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("cp1252", "replace")
+    return value
+
+
+def _decode_header_value(value: object) -> str:
+    """Decode one raw header value: raw 8-bit bytes (UTF-8, else cp1252) and RFC 2047 words."""
+    value = _unbyte(value)
+    if "=?" in value:
+        try:
+            value = str(make_header(decode_header(value)))
+        except Exception:
+            value = _decode_words_leniently(value)
+    return " ".join(value.split())
+
+
+def _decode_words_leniently(value: str) -> str:
+    try:
+        parts = decode_header(value)
+    except Exception:
+        return value
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, str):
+            out.append(chunk)
+            continue
+        codec = _codec(charset) or "utf-8"
+        try:
+            out.append(chunk.decode(codec))
+        except (UnicodeDecodeError, LookupError):
+            out.append(chunk.decode("utf-8", "replace"))
+    return "".join(out)
+
+
 def _header(msg: Message, name: str) -> str:
     """Return a header's decoded value (first occurrence), never raising."""
-    try:
-        value = msg.get(name)
-        if value is None:
-            return ""
-        return " ".join(str(value).split())
-    except Exception:
-        return _raw_header(msg, name)
+    values = _raw_headers(msg).get(name)
+    return _decode_header_value(values[0]) if values else ""
 
 
 def _headers(msg: Message, name: str) -> list[str]:
-    try:
-        return [" ".join(str(v).split()) for v in (msg.get_all(name) or [])]
-    except Exception:
-        value = _raw_header(msg, name)
-        return [value] if value else []
+    return [_decode_header_value(v) for v in _raw_headers(msg).get(name, [])]
 
 
-def _raw_header(msg: Message, name: str) -> str:
-    for key, value in msg.raw_items():
-        if key.lower() == name:
-            try:
-                return " ".join(str(make_header(decode_header(value))).split())
-            except Exception:
-                return " ".join(str(value).encode("ascii", "replace").decode().split())
-    return ""
+def _address_values(msg: Message, *names: str) -> list[str]:
+    """Raw values of address headers: parsed before decoding, so an encoded comma in a display
+    name cannot split an address."""
+    return [" ".join(_unbyte(v).split()) for name in names for v in _raw_headers(msg).get(name, [])]
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -413,8 +462,10 @@ _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
 
 
 def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> None:
+    heads = _raw_headers(msg)
+
     def has(name: str) -> bool:
-        return msg.get(name) is not None
+        return name in heads
 
     content_type = msg.get_content_type()
     report_type = (msg.get_param("report-type") or "") if content_type == "multipart/report" else ""
@@ -579,7 +630,8 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
     result.in_reply_to = message_ids(" ".join(_headers(msg, "in-reply-to")))
     result.references = message_ids(" ".join(_headers(msg, "references")))
     result.subject = _header(msg, "subject")
-    from_value = _header(msg, "from") or _header(msg, "sender")
+    from_values = _address_values(msg, "from") or _address_values(msg, "sender")
+    from_value = from_values[0] if from_values else ""
     name, address = "", ""
     try:
         name, address = parseaddr(from_value)
@@ -587,14 +639,13 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
         pass
     address = (address or "").strip().lower()
     if "@" not in address:
-        address = _first_address(from_value)
+        address = _first_address(_decode_header_value(from_value))
     result.from_email = address[:254]
-    result.from_name = (name or "").strip().strip('"')[:200]
-    result.reply_to = _first_address(_header(msg, "reply-to"))
-    result.to = _addresses(_headers(msg, "to"))
-    result.cc = _addresses(_headers(msg, "cc"))
-    result.delivered_to = _addresses(_headers(msg, "delivered-to") + _headers(msg, "x-original-to")
-                                     + _headers(msg, "envelope-to"))
+    result.from_name = _decode_header_value(name or "").strip().strip('"').strip()[:200]
+    result.reply_to = _first_address(" ".join(_address_values(msg, "reply-to")))
+    result.to = _addresses(_address_values(msg, "to"))
+    result.cc = _addresses(_address_values(msg, "cc"))
+    result.delivered_to = _addresses(_address_values(msg, "delivered-to", "x-original-to", "envelope-to"))
     result.date = _date(_header(msg, "date"))
     result.defects = [type(d).__name__ for d in getattr(msg, "defects", [])][:20]
 
