@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Contact
-from tickets import channels, hooks, services
+from tickets import hooks, services
 from tickets.inbound import InboundMessage
 from tickets.inbound.email import clean_subject, parse_email
 from tickets.inbound_services import (
@@ -226,6 +227,17 @@ def _update_many(model: type, objs: list, fields: list[str]) -> None:
         cursor.executemany(sql, params)
 
 
+def _deliver_all(message_ids: list[int]) -> None:
+    """Queue the receipts' delivery (as channels.deliver does) over one broker connection."""
+    task = current_app.tasks["tickets.deliver_message"]
+    try:
+        with current_app.producer_or_acquire() as producer:
+            for pk in message_ids:
+                task.apply_async((pk,), producer=producer)
+    except Exception:
+        logger.exception("could not queue receipts", extra={"count": len(message_ids)})
+
+
 def _may_open(item: _Item, intake: Intake, opened: dict[str, int]) -> bool:
     if _department_for(item.message, intake) is None:
         return False
@@ -300,7 +312,8 @@ def _open_tickets(items: list[_Item], intake: Intake, now: object) -> list[tuple
         item.row.ticket, item.row.ticket_message, item.row.department = ticket, message, ticket.department
         hooks.emit("ticket_created", ticket_id=ticket.pk, actor_id=None, message_id=message.pk)
         hooks.emit("system_message", ticket_id=ticket.pk, actor_id=None, message_id=receipt.pk)
-        transaction.on_commit(lambda pk=receipt.pk: channels.deliver(message_id=pk))
+    receipt_ids = [r.pk for r in receipts]
+    transaction.on_commit(lambda: _deliver_all(receipt_ids))
     return list(zip(items, tickets, strict=True))
 
 
