@@ -27,6 +27,7 @@ os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBa
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 os.environ["CELERY_BROKER_URL"] = REDIS_URL
 
+WORKER_SPLIT: list[str] = []
 PDF = b"%PDF-1.4\n" + bytes(random.Random(1).getrandbits(8) for _ in range(30000)) + b"\n%%EOF\n"
 
 
@@ -176,7 +177,8 @@ def run_worker(raws: list[bytes]) -> float | None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=2", "--pool=prefork",
          "--without-gossip", "--without-mingle", "--loglevel=WARNING", "--hostname=bench-email@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stderr=subprocess.STDOUT,
+        stdout=open(os.environ["BENCH_WORKER_LOG"], "w") if os.environ.get("BENCH_WORKER_LOG") else subprocess.DEVNULL,  # noqa: SIM115
     )
     try:
         time.sleep(3)  # let the worker boot before the clock starts
@@ -184,13 +186,18 @@ def run_worker(raws: list[bytes]) -> float | None:
         for pk in ids:
             queue_inbound_email(pk)
         deadline = time.monotonic() + 1800
+        processed_after = None
         while time.monotonic() < deadline:
             pending = InboundEmail.objects.filter(pk__in=ids, state__in=["new", "processing"]).count()
+            if pending == 0 and processed_after is None:
+                processed_after = time.perf_counter() - started
             unsent = TicketMessage.objects.filter(delivery_status="pending", pk__gt=last_message).count()
             if pending == 0 and unsent == 0:
                 break
             time.sleep(0.25)
         elapsed = time.perf_counter() - started
+        WORKER_SPLIT.append(f"all {len(ids)} processed after {processed_after:.1f} s, receipts sent after "
+                            f"{elapsed:.1f} s")
     finally:
         worker.terminate()
         worker.wait(timeout=60)
@@ -236,7 +243,7 @@ def main() -> None:
         load = os.getloadavg()[0]
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    worker_text = f"{worker_rate:.0f}/s" if worker_rate else "skipped (no Redis)"
+    worker_text = f"{worker_rate:.0f}/s ({WORKER_SPLIT[0]})" if worker_rate else "skipped (no Redis)"
     print(
         f"bench_email: {count} emails (70% new, 30% replies, 10% with a 30 KB PDF) on PostgreSQL | "
         f"import_emails end to end {import_rate:.0f}/s | worker (2 processes, Redis) end to end {worker_text} | "

@@ -67,12 +67,20 @@ class _Item:
 
 
 def process_inbound_bulk(
-    *, inbound_ids: Sequence[int], intake: Intake | None = None, parsed: dict[int, InboundMessage] | None = None
+    *,
+    inbound_ids: Sequence[int],
+    intake: Intake | None = None,
+    parsed: dict[int, InboundMessage] | None = None,
+    take_waiting: int = 0,
 ) -> None:
-    """Process the given stored emails that are still new; see the module docstring."""
+    """Process the given stored emails that are still new; see the module docstring.
+
+    With `take_waiting`, also take up to that many of the oldest other waiting emails that no
+    other worker holds (a busy worker's batch).
+    """
     intake = intake or Intake.load()
     try:
-        failed = _bulk(list(inbound_ids), intake, parsed or {})
+        failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
@@ -84,13 +92,21 @@ def process_inbound_bulk(
         _mark_failed(pk, exc)
 
 
-def _bulk(ids: list[int], intake: Intake, parsed: dict[int, InboundMessage]) -> list[tuple[int, BaseException]]:
+def _locked(qs: object) -> object:
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs
+
+
+def _bulk(
+    ids: list[int], intake: Intake, parsed: dict[int, InboundMessage], take_waiting: int = 0
+) -> list[tuple[int, BaseException]]:
     failed: list[tuple[int, BaseException]] = []
     with transaction.atomic():
-        rows_qs = InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")
-        if connection.features.has_select_for_update_skip_locked:
-            rows_qs = rows_qs.select_for_update(skip_locked=True, of=("self",))
-        rows = list(rows_qs)
+        rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
+        if take_waiting:
+            others = InboundEmail.objects.filter(state=State.NEW).exclude(pk__in=ids).order_by("pk")
+            rows = sorted([*rows, *_locked(others)[:take_waiting]], key=lambda r: r.pk)
         if not rows:
             return failed
         now = timezone.now()

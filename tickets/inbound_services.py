@@ -783,15 +783,9 @@ def reprocess_inbound_emails(*, inbound_ids: Iterable[int]) -> int:
     return len(ids)
 
 
-def waiting_batch(*, first_id: int) -> list[int]:
-    """Return `first_id` (if still new) and the oldest other new emails, up to HELPDESK_INBOUND_BATCH."""
-    if not InboundEmail.objects.filter(pk=first_id, state=State.NEW).exists():
-        return []
-    others = (
-        InboundEmail.objects.filter(state=State.NEW).exclude(pk=first_id).order_by("pk")
-        .values_list("pk", flat=True)[: max(settings.HELPDESK_INBOUND_BATCH - 1, 0)]
-    )
-    return [first_id, *others]
+def is_waiting(inbound_id: int) -> bool:
+    """Return whether this stored email still waits for processing."""
+    return InboundEmail.objects.filter(pk=inbound_id, state=State.NEW).exists()
 
 
 def record_mailbox_poll(

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from tickets import channels, inbound_bulk, inbound_services
@@ -51,11 +52,10 @@ def process_inbound_email(inbound_id: int, force: bool = False) -> str:
     if force:
         row = inbound_services.process_inbound_email(inbound_id=inbound_id, force=True)
         return f"{row.state}:{row.outcome}" if row is not None else "gone"
-    ids = inbound_services.waiting_batch(first_id=inbound_id)
-    if not ids:
+    if not inbound_services.is_waiting(inbound_id):
         return "nothing to do"
-    inbound_bulk.process_inbound_bulk(inbound_ids=ids)
-    return f"processed up to {len(ids)}"
+    inbound_bulk.process_inbound_bulk(inbound_ids=[inbound_id], take_waiting=settings.HELPDESK_INBOUND_BATCH - 1)
+    return "processed"
 
 
 @shared_task(
