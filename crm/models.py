@@ -4,7 +4,6 @@ crm depends on no other app of ours: tickets, kb and the rest point at crm, neve
 """
 
 import zoneinfo
-from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
@@ -206,7 +206,7 @@ class Invoice(models.Model):
     @property
     def is_overdue(self) -> bool:
         """An unpaid invoice past its due date is overdue; derived, never stored."""
-        return self.status == self.Status.UNPAID and self.paid_on is None and self.due_on < date.today()
+        return self.status == self.Status.UNPAID and self.paid_on is None and self.due_on < timezone.localdate()
 
     @property
     def display_status(self) -> str:
@@ -272,7 +272,7 @@ class Contract(models.Model):
 
     @property
     def is_active(self) -> bool:
-        today = date.today()
+        today = timezone.localdate()
         return self.start_on <= today and (self.end_on is None or self.end_on >= today)
 
 

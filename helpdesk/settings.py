@@ -84,6 +84,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web server and the embedded worker share one file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -191,6 +192,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
@@ -258,3 +260,9 @@ LOGGING = {
 # WhatsApp Cloud API (webhook verification token and app secret for payload signatures)
 WHATSAPP_VERIFY_TOKEN = env.string("WHATSAPP_VERIFY_TOKEN")
 WHATSAPP_APP_SECRET = env.string("WHATSAPP_APP_SECRET")
+
+# Knowledge base metrics: "more than KB_NEGATIVE_SHARE negative votes, with at least KB_NEGATIVE_MIN_VOTES
+# votes" and "not viewed in KB_STALE_DAYS days".
+KB_NEGATIVE_MIN_VOTES = env.integer("KB_NEGATIVE_MIN_VOTES", 5)
+KB_NEGATIVE_SHARE = env.integer("KB_NEGATIVE_PERCENT", 20) / 100
+KB_STALE_DAYS = env.integer("KB_STALE_DAYS", 30)

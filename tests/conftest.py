@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
 # test finds them again. Add yours here.
 SEED_MIGRATIONS = [
     "tickets.migrations.0002_seed_configuration",
-    "tickets.migrations.0004_seed_email_receipt_template",
+    "tickets.migrations.0005_seed_email_receipt_template",
 ]
 
 

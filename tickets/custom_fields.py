@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from tickets.exceptions import CustomFieldError
 from tickets.models import CustomField
 
+NUMBER_LIMIT = 10**15
+
 
 def clean_value(field: CustomField, raw: object) -> object:
     """Return the stored JSON value for `raw`, or raise ValueError with a readable reason."""
@@ -35,6 +37,9 @@ def clean_value(field: CustomField, raw: object) -> object:
             raise ValueError(_("Enter a number."))
         if not number.is_finite():
             raise ValueError(_("Enter a number."))
+        # Beyond this a JSON number loses digits (and 1e999999 would be a million-digit int).
+        if abs(number) >= NUMBER_LIMIT:
+            raise ValueError(_("Enter a number smaller than %(limit)s.") % {"limit": f"{NUMBER_LIMIT:,}"})
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomField.FieldType.DATE:
         try:
@@ -46,7 +51,7 @@ def clean_value(field: CustomField, raw: object) -> object:
         if str(raw) not in options:
             raise ValueError(_("Choose one of: %(options)s.") % {"options": ", ".join(options)})
         return str(raw)
-    values = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
+    values = list(dict.fromkeys(str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])))
     unknown = [v for v in values if v not in options]
     if unknown:
         raise ValueError(_("Unknown choice: %(v)s.") % {"v": ", ".join(unknown)})

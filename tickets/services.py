@@ -14,7 +14,7 @@ import mimetypes
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tickets import channels, hooks, sla
 from tickets.custom_fields import clean_values
@@ -188,13 +189,23 @@ def add_attachments(
 # --- SLA bookkeeping -----------------------------------------------------------------------
 
 
-def refresh_sla(ticket: Ticket, *, now: datetime | None = None) -> None:
-    """Recompute the ticket's due times from its priority (in memory; the caller saves)."""
+def refresh_sla(ticket: Ticket, *, now: datetime | None = None, previous: Priority | None = None) -> None:
+    """Recompute the ticket's due times from its priority (in memory; the caller saves).
+
+    Time already spent paused (On Hold) stays added: it is read off the current resolution due
+    against the one the `previous` priority (default: the current one) gives without pauses.
+    """
     priority = ticket.priority
+    paused_for = timedelta(0)
+    if ticket.resolution_due_at is not None and ticket.pk is not None:
+        source = previous or priority
+        unpaused = sla.add_minutes(ticket.created_at, source.resolution_minutes)
+        paused_for = max(ticket.resolution_due_at - unpaused, timedelta(0))
     dues = sla.compute_dues(
         opened_at=ticket.created_at,
         first_response_minutes=priority.first_response_minutes,
         resolution_minutes=priority.resolution_minutes,
+        paused_for=paused_for,
     )
     ticket.first_response_due_at = dues.first_response_due_at
     ticket.resolution_due_at = dues.resolution_due_at
@@ -305,7 +316,12 @@ def open_ticket(
     )
     _store_attachments(message, attachments, enforce_policy=enforce_attachment_policy)
     CustomFieldValue.objects.bulk_create(
-        [CustomFieldValue(ticket=ticket, field_id=fid, value=value) for fid, value in cleaned.items()]
+        # Only what was filled in: an empty optional field is no row at all.
+        [
+            CustomFieldValue(ticket=ticket, field_id=fid, value=value)
+            for fid, value in cleaned.items()
+            if value is not None
+        ]
     )
     _record(
         ticket,
@@ -470,22 +486,36 @@ def _locked(ticket: Ticket) -> Ticket:
 
 
 @transaction.atomic
-def change_status(*, ticket: Ticket, status: TicketStatus, actor: object = None, note: str = "") -> Ticket:
-    """Move the ticket to `status`; closing sets closed_at, reopening clears it; On Hold pauses SLA."""
+def change_status(
+    *,
+    ticket: Ticket,
+    status: TicketStatus,
+    actor: object = None,
+    note: str = "",
+    created_at: datetime | None = None,
+) -> Ticket:
+    """Move the ticket to `status`; closing sets closed_at, reopening clears it; On Hold pauses SLA.
+
+    `created_at` backdates the change (imports, demo data); it defaults to now.
+    """
     ticket = _locked(ticket)
     if ticket.status_id != status.pk:
-        _set_status(ticket, status, actor=actor, now=timezone.now(), note=note)
+        _set_status(ticket, status, actor=actor, now=created_at or timezone.now(), note=note)
         ticket.save()
     return ticket
 
 
-def close_ticket(*, ticket: Ticket, actor: object = None, note: str = "") -> Ticket:
+def close_ticket(
+    *, ticket: Ticket, actor: object = None, note: str = "", created_at: datetime | None = None
+) -> Ticket:
     """Close the ticket (status Closed)."""
-    return change_status(ticket=ticket, status=closed_status(), actor=actor, note=note)
+    return change_status(ticket=ticket, status=closed_status(), actor=actor, note=note, created_at=created_at)
 
 
 @transaction.atomic
-def assign(*, ticket: Ticket, assignee: object, actor: object = None) -> Ticket:
+def assign(
+    *, ticket: Ticket, assignee: object, actor: object = None, created_at: datetime | None = None
+) -> Ticket:
     """Assign the ticket to a staff member (or unassign with None); emits `assigned`."""
     ticket = _locked(ticket)
     if ticket.assignee_id == getattr(assignee, "pk", None):
@@ -494,15 +524,20 @@ def assign(*, ticket: Ticket, assignee: object, actor: object = None) -> Ticket:
         raise TicketError(_("Only staff members can be assigned tickets."))
     before = ticket.assignee
     ticket.assignee = assignee
-    ticket.updated_at = timezone.now()
+    ticket.updated_at = created_at or timezone.now()
     ticket.save(update_fields=["assignee", "updated_at"])
-    _record(ticket, TicketEvent.Kind.ASSIGNEE, actor=actor, before=before or "", after=assignee or "")
+    _record(
+        ticket, TicketEvent.Kind.ASSIGNEE, actor=actor, before=before or "", after=assignee or "",
+        at=ticket.updated_at,
+    )
     hooks.emit("assigned", ticket_id=ticket.pk, actor_id=_actor_id(actor), assignee_id=getattr(assignee, "pk", None))
     return ticket
 
 
 @transaction.atomic
-def change_priority(*, ticket: Ticket, priority: Priority, actor: object = None) -> Ticket:
+def change_priority(
+    *, ticket: Ticket, priority: Priority, actor: object = None, created_at: datetime | None = None
+) -> Ticket:
     """Change the priority and recompute the SLA dues from the new targets."""
     ticket = _locked(ticket)
     if ticket.priority_id == priority.pk:
@@ -510,40 +545,47 @@ def change_priority(*, ticket: Ticket, priority: Priority, actor: object = None)
     before = ticket.priority
     ticket.priority = priority
     ticket.priority_level = priority.level
-    ticket.updated_at = timezone.now()
-    refresh_sla(ticket)
+    ticket.updated_at = created_at or timezone.now()
+    refresh_sla(ticket, previous=before)
     ticket.save()
-    _record(ticket, TicketEvent.Kind.PRIORITY, actor=actor, before=before, after=priority)
+    _record(ticket, TicketEvent.Kind.PRIORITY, actor=actor, before=before, after=priority, at=ticket.updated_at)
     hooks.emit("priority_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=before.pk)
     return ticket
 
 
 @transaction.atomic
-def change_department(*, ticket: Ticket, department: Department, actor: object = None) -> Ticket:
+def change_department(
+    *, ticket: Ticket, department: Department, actor: object = None, created_at: datetime | None = None
+) -> Ticket:
     """Move the ticket to another department; its staff are notified through hooks."""
     ticket = _locked(ticket)
     if ticket.department_id == department.pk:
         return ticket
     before = ticket.department
     ticket.department = department
-    ticket.updated_at = timezone.now()
+    ticket.updated_at = created_at or timezone.now()
     refresh_sla(ticket)
     ticket.save()
-    _record(ticket, TicketEvent.Kind.DEPARTMENT, actor=actor, before=before, after=department)
+    _record(ticket, TicketEvent.Kind.DEPARTMENT, actor=actor, before=before, after=department, at=ticket.updated_at)
     hooks.emit("department_changed", ticket_id=ticket.pk, actor_id=_actor_id(actor), before_id=before.pk)
     return ticket
 
 
 @transaction.atomic
-def change_service(*, ticket: Ticket, service: Service | None, actor: object = None) -> Ticket:
+def change_service(
+    *, ticket: Ticket, service: Service | None, actor: object = None, created_at: datetime | None = None
+) -> Ticket:
+    """Set the ticket's service (issue category, for reports)."""
     ticket = _locked(ticket)
     if ticket.service_id == getattr(service, "pk", None):
         return ticket
     before = ticket.service
     ticket.service = service
-    ticket.updated_at = timezone.now()
+    ticket.updated_at = created_at or timezone.now()
     ticket.save(update_fields=["service", "updated_at"])
-    _record(ticket, TicketEvent.Kind.SERVICE, actor=actor, before=before or "", after=service or "")
+    _record(
+        ticket, TicketEvent.Kind.SERVICE, actor=actor, before=before or "", after=service or "", at=ticket.updated_at
+    )
     return ticket
 
 
@@ -571,7 +613,8 @@ def set_custom_values(
             continue
         _record(
             ticket, TicketEvent.Kind.CUSTOM_FIELD, actor=actor,
-            before=f"{f.name}: {before}" if current else f.name, after=value if value is not None else "",
+            before=f"{f.name}: {before}" if current else f.name,
+            after=CustomFieldValue(value=value).display_value,
         )
     return ticket
 
@@ -586,6 +629,7 @@ def escalate(
     assignee: object = None,
     priority: Priority | None = None,
     status: TicketStatus | None = None,
+    created_at: datetime | None = None,
 ) -> Ticket:
     """Escalate in one step: an internal note (required: what was investigated and why), then
     department and/or assignee and/or priority, and the status (Escalated by default).
@@ -599,20 +643,21 @@ def escalate(
         )
     if department is None and assignee is None and priority is None:
         raise TicketError(_("Choose a department, an assignee or a priority to escalate to."))
-    add_reply(ticket=ticket, body_text=note, kind=TicketMessage.Kind.NOTE, author=actor)
+    at = created_at
+    add_reply(ticket=ticket, body_text=note, kind=TicketMessage.Kind.NOTE, author=actor, created_at=at)
     if department is not None:
-        change_department(ticket=ticket, department=department, actor=actor)
+        change_department(ticket=ticket, department=department, actor=actor, created_at=at)
     if assignee is not None:
-        assign(ticket=ticket, assignee=assignee, actor=actor)
+        assign(ticket=ticket, assignee=assignee, actor=actor, created_at=at)
     if priority is not None:
-        change_priority(ticket=ticket, priority=priority, actor=actor)
+        change_priority(ticket=ticket, priority=priority, actor=actor, created_at=at)
     status = status or status_by_slug(TicketStatus.ESCALATED)
     if status is not None:
-        change_status(ticket=ticket, status=status, actor=actor)
+        change_status(ticket=ticket, status=status, actor=actor, created_at=at)
     ticket = _locked(ticket)
     _record(
         ticket, TicketEvent.Kind.ESCALATED, actor=actor,
-        after=f"{ticket.department} / {ticket.assignee or '-'} / {ticket.priority}", note=note,
+        after=f"{ticket.department} / {ticket.assignee or '-'} / {ticket.priority}", note=note, at=at,
     )
     hooks.emit(
         "escalated", ticket_id=ticket.pk, actor_id=_actor_id(actor), department_id=ticket.department_id,
@@ -621,7 +666,9 @@ def escalate(
 
 
 @transaction.atomic
-def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = None) -> Ticket:
+def merge_tickets(
+    *, target: Ticket, sources: Sequence[Ticket], actor: object = None, created_at: datetime | None = None
+) -> Ticket:
     """Merge `sources` into `target`: their messages, attachments and tasks move to the target,
     each source is closed with merged_into set, and later replies to them land in the target.
     """
@@ -637,7 +684,7 @@ def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = 
         if source.merged_into_id:
             raise InvalidMerge(_("Ticket #%(n)s is already merged.") % {"n": source.pk})
     closed = closed_status()
-    now = timezone.now()
+    now = created_at or timezone.now()
     TicketMessage.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     Task.objects.filter(ticket_id__in=source_ids).update(ticket=target)
     Ticket.objects.filter(merged_into_id__in=source_ids).update(merged_into=target)
@@ -649,13 +696,24 @@ def merge_tickets(*, target: Ticket, sources: Sequence[Ticket], actor: object = 
         source.updated_at = now
         source.save()
         _record(source, TicketEvent.Kind.MERGED, actor=actor, before=old_status, after=f"#{target.pk}",
-                note=_("Merged into #%(n)s") % {"n": target.pk})
+                note=_("Merged into #%(n)s") % {"n": target.pk}, at=now)
     target.cc_emails = sorted(set(target.cc_emails).union(*(s.cc_emails for s in locked),
                                                           {s.requester_email for s in locked if s.requester_email}))
+    # The moved messages count as the target's conversation: keep its "last reply" columns true.
+    for column in ("last_customer_reply_at", "last_staff_reply_at"):
+        latest = max(filter(None, [getattr(target, column), *(getattr(s, column) for s in locked)]), default=None)
+        setattr(target, column, latest)
+    latest_source = max(locked, key=lambda s: s.last_reply_at or s.created_at)
+    latest_at = latest_source.last_reply_at
+    if latest_at and (target.last_reply_at is None or latest_at > target.last_reply_at):
+        target.last_reply_at = latest_at
+        target.last_replier_name = latest_source.last_replier_name
+        target.last_reply_by_staff = latest_source.last_reply_by_staff
     target.updated_at = now
     target.save()
+    hooks.emit("merged", ticket_id=target.pk, actor_id=_actor_id(actor), source_ids=source_ids)
     _record(target, TicketEvent.Kind.MERGED, actor=actor, after=", ".join(f"#{i}" for i in source_ids),
-            note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)})
+            note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)}, at=now)
     return target
 
 
@@ -678,6 +736,7 @@ def create_task(
     department: Department | None = None,
     due_at: datetime | None = None,
     priority: Priority | None = None,
+    created_at: datetime | None = None,
 ) -> Task:
     """Create a follow-up task, linked to its ticket (which records it in its history)."""
     if not (title or "").strip():
@@ -685,10 +744,11 @@ def create_task(
     task = Task.objects.create(
         title=title.strip()[:200], description=description, ticket=ticket, assignee=assignee,
         department=department, due_at=due_at, priority=priority, created_by=actor,
+        created_at=created_at or timezone.now(),
     )
     if ticket is not None:
         _record(ticket, TicketEvent.Kind.TASK, actor=actor, after=task.title,
-                note=_("Task created for %(who)s") % {"who": assignee or department or "-"})
+                note=_("Task created for %(who)s") % {"who": assignee or department or "-"}, at=task.created_at)
     hooks.emit("task_created", task_id=task.pk, ticket_id=getattr(ticket, "pk", None), actor_id=_actor_id(actor))
     return task
 
@@ -707,17 +767,52 @@ def set_task_status(*, task: Task, status: str, actor: object = None) -> Task:
     return task
 
 
+TASK_EDITABLE_FIELDS = ("title", "description", "ticket", "assignee", "department", "due_at", "priority")
+
+
+@transaction.atomic
+def update_task(*, task: Task, changes: dict[str, object], actor: object = None) -> Task:
+    """Change a task's details (not its status: see set_task_status); the linked ticket's history
+    records which fields changed."""
+    unknown = set(changes) - set(TASK_EDITABLE_FIELDS)
+    if unknown:
+        raise TicketError(_("These task fields cannot be changed here: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if "title" in changes and not str(changes["title"] or "").strip():
+        raise TicketError(_("A task needs a title."))
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    changed = [name for name, value in changes.items() if getattr(task, name) != value]
+    if not changed:
+        return task
+    for name in changed:
+        setattr(task, name, changes[name])
+    task.save(update_fields=changed)
+    if task.ticket_id:
+        _record(task.ticket, TicketEvent.Kind.TASK, actor=actor, after=task.title,
+                note=_("Task changed: %(fields)s") % {"fields": ", ".join(changed)})
+    return task
+
+
 # --- configuration writes ------------------------------------------------------------------
 
 
-def delete_status(*, status: TicketStatus) -> None:
-    """Delete a status, refused while tickets use it (the message says how many)."""
+def check_status_deletable(*, status: TicketStatus) -> None:
+    """Raise StatusInUse, saying how many tickets use it, when `status` may not be deleted."""
     in_use = Ticket.objects.filter(status=status).count()
     if in_use:
         raise StatusInUse(
-            _("The status “%(name)s” is used by %(n)d ticket(s); move them to another status first.")
+            ngettext(
+                "The status “%(name)s” is used by %(n)d ticket; move it to another status first.",
+                "The status “%(name)s” is used by %(n)d tickets; move them to another status first.",
+                in_use,
+            )
             % {"name": status.name, "n": in_use}
         )
+
+
+@transaction.atomic
+def delete_status(*, status: TicketStatus) -> None:
+    """Delete a status, refused while tickets use it (the message says how many)."""
+    check_status_deletable(status=status)
     status.delete()
 
 

@@ -207,6 +207,8 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-priority_level", "created_at"], name="tk_queue_assignee"),
             models.Index(fields=["-priority_level", "created_at", "id"], name="tk_queue_all"),
             models.Index(fields=["client", "-created_at"], name="tk_client"),
+            # The client list counts each client's open tickets.
+            models.Index(fields=["client"], condition=Q(closed_at__isnull=True), name="tk_client_open"),
             models.Index(fields=["contact", "-created_at"], name="tk_contact"),
             models.Index(fields=["created_at"], name="tk_created"),
             models.Index(fields=["service", "status"], name="tk_service"),

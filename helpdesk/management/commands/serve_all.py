@@ -12,17 +12,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from crm.demo import DEMO_LOGINS, DEMO_PASSWORD
 from crm.models import User
-
-DEMO_LOGINS = [
-    ("Manager", "manager@company.com"),
-    ("L1 agent", "ana.l1@company.com"),
-    ("L1 agent", "bogdan.l1@company.com"),
-    ("L2 agent", "carmen.l2@company.com"),
-    ("Customer (Acme Logistics)", "john@acme.example"),
-    ("Customer (Globex Retail)", "maria@globex.example"),
-]
-DEMO_PASSWORD = "demo1234!"
 
 
 class Command(BaseCommand):
@@ -33,6 +24,7 @@ class Command(BaseCommand):
         port = os.environ.get("PORT", "8000")
         (settings.VAR_DIR / "celery" / "queue").mkdir(parents=True, exist_ok=True)
         (settings.VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+        (settings.VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
         (settings.VAR_DIR / "mail").mkdir(parents=True, exist_ok=True)
         python = sys.executable
         commands = [

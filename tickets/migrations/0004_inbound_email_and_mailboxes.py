@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0002_seed_configuration'),
+        ('tickets', '0003_ticket_client_open_index'),
     ]
 
     operations = [

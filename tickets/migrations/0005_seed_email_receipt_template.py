@@ -23,6 +23,6 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0003_inbound_email_and_mailboxes")]
+    dependencies = [("tickets", "0004_inbound_email_and_mailboxes")]
 
     operations = [migrations.RunPython(seed, unseed)]
