@@ -23,4 +23,8 @@ SCHEDULE: dict[str, dict] = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
     },
+    # Fetch new mail from department IMAP mailboxes (UID-based; a cache lock keeps one run at a time).
+    "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
+    # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
+    "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
 }

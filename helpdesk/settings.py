@@ -178,6 +178,14 @@ HELPDESK_REOPEN_WITHIN_DAYS = env.integer("HELPDESK_REOPEN_WITHIN_DAYS", 30)
 HELPDESK_INBOUND_MAX_BYTES = env.integer("HELPDESK_INBOUND_MAX_BYTES", 40 * 1024 * 1024)
 HELPDESK_SENDER_RATE_LIMIT = env.integer("HELPDESK_SENDER_RATE_LIMIT", 10)
 HELPDESK_SENDER_RATE_WINDOW_MINUTES = env.integer("HELPDESK_SENDER_RATE_WINDOW_MINUTES", 15)
+# Raw emails up to this size are kept in the database row; bigger ones go to file storage.
+HELPDESK_INBOUND_DB_MAX_BYTES = env.integer("HELPDESK_INBOUND_DB_MAX_BYTES", 5 * 1024 * 1024)
+# A row left in "processing" longer than this (a killed worker) may be claimed again.
+HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS = env.integer("HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS", 600)
+# A worker takes up to this many waiting emails along in one bulk transaction.
+HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
+# Title of the predefined reply used as the automatic receipt for new email tickets.
+HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
 
 # Client portal: may customers choose a priority? (Every level but the most urgent, which staff
 # set after triage; off: the department's default priority.)

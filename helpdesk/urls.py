@@ -12,4 +12,6 @@ urlpatterns = [
     path("portal/", include("tickets.portal_urls")),
     path("knowledge-base/", include("kb.urls")),
     path("whatsapp/", include("whatsapp.urls")),
+    # Inbound email from providers: /anymail/<provider>/inbound/ (see README, "Email pipe").
+    path("anymail/", include("anymail.urls")),
 ]

@@ -47,6 +47,7 @@ CHROMIUM_ARGS = [
 SEED_MIGRATIONS = [
     "tickets.migrations.0002_seed_configuration",
     "tickets.migrations.0005_seed_automation_rules",
+    "tickets.migrations.0005_seed_email_receipt_template",
 ]
 
 

@@ -778,4 +778,4 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 # Admin modules of other areas register themselves on import.
-from tickets import admin_automation, admin_portal  # noqa: E402, F401
+from tickets import admin_automation, admin_inbound, admin_portal  # noqa: E402, F401

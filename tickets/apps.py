@@ -25,11 +25,12 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from kb.metrics import register_ticket_source
-        from tickets import channels, notifications, tasks  # noqa: F401  (reply channels, task registry)
+        from tickets import channels, inbound_webhooks, notifications, tasks  # noqa: F401  (task registry)
         from tickets.automation import actions, engine
         from tickets.kb_reports import answered_tickets_since
 
         register_ticket_source(answered_tickets_since)
+        inbound_webhooks.connect()
         actions.register_builtin_actions()
         engine.subscribe()
         # Escalations reach the new department through notifications (in-app, and email by preference).

@@ -179,6 +179,13 @@ def _store_attachments(
     return stored
 
 
+def add_attachments(
+    *, message: TicketMessage, attachments: Sequence[NewAttachment], enforce_policy: bool = True
+) -> list[Attachment]:
+    """Store files on an existing message (bulk intake creates messages first, then their files)."""
+    return _store_attachments(message, attachments, enforce_policy=enforce_policy)
+
+
 # --- SLA bookkeeping -----------------------------------------------------------------------
 
 
@@ -765,6 +772,11 @@ def merge_tickets(
     _record(target, TicketEvent.Kind.MERGED, actor=actor, after=", ".join(f"#{i}" for i in source_ids),
             note=_("Merged tickets %(ids)s into this one") % {"ids": ", ".join(f"#{i}" for i in source_ids)}, at=now)
     return target
+
+
+def note_history(*, ticket: Ticket, note: str, actor: object = None) -> TicketEvent:
+    """Write a note into the ticket's history (not the conversation), e.g. why mail opened it."""
+    return _record(ticket, TicketEvent.Kind.NOTE, actor=actor, note=note)
 
 
 # --- tasks ---------------------------------------------------------------------------------

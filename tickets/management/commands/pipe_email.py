@@ -1,0 +1,48 @@
+"""Read one raw email from standard input and store it for processing (what a mail alias runs).
+
+Exit codes follow sysexits.h, which mail servers understand:
+  0  EX_OK        stored (or a duplicate of an email already stored)
+  65 EX_DATAERR   the input is not an email at all; the reason is one line on stderr
+  75 EX_TEMPFAIL  the database cannot be reached (or anything else failed): the mail server
+                  keeps the message and retries later, so nothing is lost
+"""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandParser
+
+EX_OK = 0
+EX_DATAERR = 65
+EX_TEMPFAIL = 75
+
+
+class Command(BaseCommand):
+    help = "Store one email read from standard input as an inbound email and queue its processing."
+    # Runs once per email: skip the system checks (URLconf, templates, admin) for a fast start.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--recipient", default="", help="The envelope recipient (e.g. Postfix's ${recipient}).")
+
+    def handle(self, *args: object, **options: object) -> None:
+        self.verbosity = int(options.get("verbosity") or 1)
+        sys.exit(self.pipe(sys.stdin.buffer, recipient=str(options.get("recipient") or "")))
+
+    verbosity = 1
+
+    def pipe(self, stream: object, *, recipient: str) -> int:
+        from tickets.inbound_services import NotAnEmail, store_inbound_email
+
+        raw = stream.read()
+        try:
+            result = store_inbound_email(raw=raw, recipient=recipient)
+        except NotAnEmail as exc:
+            self.stderr.write(f"pipe_email: not an email: {exc}")
+            return EX_DATAERR
+        except Exception as exc:  # database down, disk full, ...: let the mail server retry
+            reason = " ".join(str(exc).split())[:300]
+            self.stderr.write(f"pipe_email: temporary failure, try again later: {type(exc).__name__}: {reason}")
+            return EX_TEMPFAIL
+        if self.verbosity > 1:
+            self.stdout.write(f"stored inbound email {result.inbound.pk}" + ("" if result.created else " (duplicate)"))
+        return EX_OK
