@@ -198,6 +198,9 @@ CELERY_BROKER_URL = env.string("CELERY_BROKER_URL", "filesystem://")
 CELERY_RESULT_BACKEND = env.string("CELERY_RESULT_BACKEND") or None
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
+    # The transport lists these folders on every send; create them before the first task.
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
