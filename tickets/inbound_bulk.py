@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Contact
 from tickets import hooks, services
+from tickets.batch_memo import batch_memo
 from tickets.inbound import InboundMessage
 from tickets.inbound.email import clean_subject, parse_email
 from tickets.inbound_services import (
@@ -80,7 +81,8 @@ def process_inbound_bulk(
     """
     intake = intake or Intake.load()
     try:
-        failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting)
+        with batch_memo():  # one read of calendars, rules and department staff per batch
+            failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting)
     except (OperationalError, InterfaceError):
         raise
     except Exception:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tickets import hooks
+from tickets.batch_memo import memoized
 from tickets.models import Department, Notification, NotificationPreference, Ticket, TicketMessage
 from tickets.models.notifications import NotificationKind, default_email_kinds
 
@@ -148,8 +149,11 @@ def send_emails(*, notification_ids: Sequence[int], subject: str = "", body: str
 
 
 def _department_staff(department_id: int) -> list[Any]:
-    return list(
-        get_user_model().objects.filter(departments=department_id, is_active=True, is_staff=True).order_by("pk")
+    return memoized(
+        ("department-staff", department_id),
+        lambda: list(
+            get_user_model().objects.filter(departments=department_id, is_active=True, is_staff=True).order_by("pk")
+        ),
     )
 
 

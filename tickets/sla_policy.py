@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from tickets.batch_memo import memoized
 from tickets.models import BusinessCalendar, Department, SLATarget, Ticket
 from tickets.sla import Schedule
 
@@ -66,8 +67,12 @@ def calendar_for(department_id: int | None) -> BusinessCalendar | None:
 def schedule_for(department: Department | int | None) -> Schedule | None:
     """Return the business schedule of a department (None: the clock runs 24/7)."""
     department_id = getattr(department, "pk", department)
-    calendar = calendar_for(department_id)
-    return schedule_from_calendar(calendar) if calendar else None
+
+    def compute() -> Schedule | None:
+        calendar = calendar_for(department_id)
+        return schedule_from_calendar(calendar) if calendar else None
+
+    return memoized(("sla-schedule", department_id), compute)
 
 
 def tier_for(ticket: Ticket, *, today: date | None = None) -> str:
@@ -92,10 +97,11 @@ def targets_for(ticket: Ticket) -> tuple[int, int]:
     """Return (first response, resolution) target minutes for the ticket."""
     tier = tier_for(ticket)
     if tier:
-        target = (
-            SLATarget.objects.filter(policy__tier=tier, policy__is_active=True, priority_id=ticket.priority_id)
-            .values_list("first_response_minutes", "resolution_minutes")
-            .first()
+        target = memoized(
+            ("sla-target", tier, ticket.priority_id),
+            lambda: SLATarget.objects.filter(
+                policy__tier=tier, policy__is_active=True, priority_id=ticket.priority_id
+            ).values_list("first_response_minutes", "resolution_minutes").first(),
         )
         if target:
             return target

@@ -27,6 +27,7 @@ from django.utils import timezone
 from tickets import hooks
 from tickets.automation.conditions import filter_tickets, ticket_matches
 from tickets.automation.registry import ActionContext, get_action
+from tickets.batch_memo import memoized
 from tickets.models import AutomationRule, AutomationRun, Ticket, TicketEvent
 from tickets.models.automation import TIME_TRIGGERS, Trigger
 
@@ -52,7 +53,10 @@ BREACH_TRIGGERS = {"first_response": Trigger.FIRST_RESPONSE_BREACHED, "resolutio
 
 
 def active_rules(trigger: str) -> list[AutomationRule]:
-    return list(AutomationRule.objects.filter(is_active=True, trigger=trigger).order_by("order", "id"))
+    return memoized(
+        ("automation-rules", trigger),
+        lambda: list(AutomationRule.objects.filter(is_active=True, trigger=trigger).order_by("order", "id")),
+    )
 
 
 # --- claiming and dispatching --------------------------------------------------------------
