@@ -31,6 +31,7 @@ from html.parser import HTMLParser
 import nh3
 
 from tickets.inbound import InboundAttachment, InboundMessage
+from tickets.threading import SUBJECT_TOKEN
 
 # Attachments bigger than this are spooled to a temporary file instead of kept in memory.
 SPOOL_BYTES = 1024 * 1024
@@ -439,7 +440,6 @@ _NOISE = re.compile(
     r"^\s*((re|fwd?|aw|sv|vs|wg|tr|antw|odp|rif|enc|res|rv|ynt|atb)\s*(\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_TOKEN = re.compile(r"\[Ticket ID:\s*#?\d+\]", re.IGNORECASE)
 
 
 def clean_subject(subject: str) -> str:
@@ -449,7 +449,7 @@ def clean_subject(subject: str) -> str:
     while previous != subject:
         previous = subject
         subject = _NOISE.sub("", subject)
-        subject = _TOKEN.sub("", subject).strip()
+        subject = SUBJECT_TOKEN.sub("", subject).strip()
     return subject
 
 
