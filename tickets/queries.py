@@ -3,18 +3,18 @@
 Agents see the tickets of their departments; managers see everything.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from tickets import queue_search
 from tickets.models import (
     Attachment,
     Department,
@@ -65,8 +65,6 @@ def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
 QUEUE_PAGE_SIZE = 50
 STATUS_COUNT_CAP = 1000
 NO_STAFF_REPLY_HOURS = 4
-# Text search looks at the most recent matches of each kind (subject/requester, message text).
-SEARCH_MATCH_CAP = 500
 SLA_DUE_SOON_MINUTES = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
@@ -125,67 +123,22 @@ class QueuePage:
 def _text_search(q: str) -> Q:
     """Match the ticket number, subject, requester name/email and message bodies.
 
-    PostgreSQL: one id set from the trigram indexes on the ticket and the full-text index on
-    message bodies (see migration 0004); SQLite: LIKE scans.
+    PostgreSQL: the most recent matches of each kind through the trigram and full-text indexes
+    (tickets.queue_search); SQLite: LIKE scans.
     """
     q = q.strip()[:200]
+    if connection.vendor == "postgresql":
+        return Q(pk__in=sorted(queue_search.matching_ticket_ids(q)))
     number = int(q.lstrip("#")) if q.lstrip("#").isdigit() and len(q) < 19 else None
-    if connection.vendor != "postgresql":
-        cond = Q(pk=number) if number is not None else Q(pk__in=[])
-        if len(q) >= 2:
-            cond |= (
-                Q(subject__icontains=q)
-                | Q(requester_name__icontains=q)
-                | Q(requester_email__icontains=q)
-                | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
-            )
-        return cond
-    # Each kind of match is capped to its most recent SEARCH_MATCH_CAP tickets (see _recent_ids),
-    # fetched first, so the queue query looks up a short id list by key.
-    ids: set[int] = {number} if number is not None else set()
-    if len(q) >= 3:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        ids |= _recent_ids(
-            "SELECT id FROM tickets_ticket WHERE UPPER(subject::text) LIKE UPPER(%s) "
-            "OR UPPER(requester_name::text) LIKE UPPER(%s) OR UPPER(requester_email::text) LIKE UPPER(%s)",
-            [like, like, like],
-            key="id",
+    cond = Q(pk=number) if number is not None else Q(pk__in=[])
+    if len(q) >= 2:
+        cond |= (
+            Q(subject__icontains=q)
+            | Q(requester_name__icontains=q)
+            | Q(requester_email__icontains=q)
+            | Q(pk__in=TicketMessage.objects.filter(body_text__icontains=q).values("ticket_id"))
         )
-    words = [w for w in re.findall(r"\w+", q.lower()) if len(w) >= 2][:8]
-    if words:
-        # Prefix matching on words, except a bare number (exact: a prefix of 123 matches 1234…).
-        terms = " & ".join(w if w.isdigit() else f"{w}:*" for w in words)
-        ids |= _recent_ids(
-            "SELECT ticket_id FROM tickets_ticketmessage WHERE body_tsv @@ to_tsquery('simple'::regconfig, %s)",
-            [terms],
-            key="ticket_id",
-        )
-    return Q(pk__in=sorted(ids))
-
-
-SEARCH_BITMAP_TIMEOUT_MS = 250
-
-
-def _recent_ids(select: str, params: list[object], *, key: str) -> set[int]:
-    """Return up to SEARCH_MATCH_CAP of the most recent ids the (indexed) select finds.
-
-    A rare term is cheapest through its GIN index (bitmap, then sort); a common one through a
-    backward scan that stops after the cap. Their frequency is unknown up front (and badly
-    estimated for prefixes), so: the index first, under a short statement timeout; on timeout,
-    the backward scan, which is then bound to stop early.
-    """
-    fenced = f"SELECT {key} FROM ({select} OFFSET 0) matches ORDER BY {key} DESC LIMIT %s"
-    ordered = f"{select} ORDER BY {key} DESC LIMIT %s"
-    with connection.cursor() as cursor:
-        try:
-            with transaction.atomic():
-                cursor.execute(f"SET LOCAL statement_timeout = {SEARCH_BITMAP_TIMEOUT_MS}")
-                cursor.execute(fenced, [*params, SEARCH_MATCH_CAP])
-                return {row[0] for row in cursor.fetchall()}
-        except OperationalError:
-            pass
-        cursor.execute(ordered, [*params, SEARCH_MATCH_CAP])
-        return {row[0] for row in cursor.fetchall()}
+    return cond
 
 
 def queue_tickets(
