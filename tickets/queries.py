@@ -19,6 +19,8 @@ from tickets.models import (
     Attachment,
     Department,
     PredefinedReply,
+    Priority,
+    Service,
     Task,
     Ticket,
     TicketEvent,
@@ -43,17 +45,56 @@ def can_see_ticket(*, user: object, ticket: Ticket) -> bool:
     return user.departments.filter(pk=ticket.department_id).exists()
 
 
-def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
-    """Return the ticket if this staff member may see it; 404 otherwise (never 403: no leaks)."""
+def get_ticket_for_agent(*, user: object, number: int, lookups: "Lookups | None" = None) -> Ticket:
+    """Return the ticket if this staff member may see it; 404 otherwise (never 403: no leaks).
+
+    Its status, priority, department and service come from `lookups` when given (else they load
+    lazily, one small query each): see Lookups.
+    """
     try:
-        ticket = Ticket.objects.select_related(
-            "status", "priority", "department", "service", "assignee", "contact", "client", "merged_into"
-        ).get(pk=number)
+        ticket = Ticket.objects.select_related("assignee", "contact", "client").order_by().get(pk=number)
     except Ticket.DoesNotExist:
         raise Http404
     if not can_see_ticket(user=user, ticket=ticket):
         raise Http404
+    if lookups is not None:
+        attach_lookups([ticket], lookups)
     return ticket
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """The small configuration rows tickets point at, already loaded for this request (pickers).
+
+    Ticket queries attach these instead of joining their tables: PostgreSQL takes about 10 ms to
+    run a ticket joined to seven tables, against 1 ms for the ticket alone and a few tenths of a
+    millisecond per small table read.
+    """
+
+    statuses: dict[int, TicketStatus]
+    priorities: dict[int, Priority]
+    departments: dict[int, Department]
+    services: dict[int, Service]
+
+    @classmethod
+    def of(cls, *, statuses: Sequence, priorities: Sequence, departments: Sequence, services: Sequence) -> "Lookups":
+        return cls(
+            statuses={s.pk: s for s in statuses},
+            priorities={p.pk: p for p in priorities},
+            departments={d.pk: d for d in departments},
+            services={s.pk: s for s in services},
+        )
+
+
+def attach_lookups(tickets: Sequence[Ticket], lookups: Lookups) -> None:
+    """Point each ticket at the loaded status, priority, department and service (missing ones load lazily)."""
+    tables = (("status", lookups.statuses), ("priority", lookups.priorities),
+              ("department", lookups.departments), ("service", lookups.services))
+    for ticket in tickets:
+        for name, table in tables:
+            found = table.get(getattr(ticket, f"{name}_id"))
+            if found is not None:
+                setattr(ticket, name, found)
 
 
 # --- the agent queue -----------------------------------------------------------------------
@@ -240,11 +281,13 @@ def queue_page(
     open_status_ids: Sequence[int] = (),
     department_ids: Sequence[int] | None = None,
     now: datetime | None = None,
+    lookups: Lookups | None = None,
 ) -> QueuePage:
     """Return one page of the queue after (or before) a cursor, with cursors for its neighbours.
 
     Two queries: the page's keys from the narrow, indexed ticket table alone, then those rows
-    with their status, priority, department, contact, client and assignee.
+    with their contact, client and assignee (status, priority and department from `lookups`, or
+    joined when none are given).
     """
     now = now or timezone.now()
     qs = queue_tickets(
@@ -263,10 +306,12 @@ def queue_page(
         keys = list(qs.order_by(*QUEUE_ORDER).values_list("pk", flat=True)[: limit + 1])
         more_before, more_after = after_c is not None, len(keys) > limit
         keys = keys[:limit]
-    by_pk = Ticket.objects.select_related(
-        "status", "priority", "department", "contact", "client", "assignee"
-    ).in_bulk(keys) if keys else {}
+    related = ("contact", "client", "assignee") if lookups else (
+        "status", "priority", "department", "contact", "client", "assignee")
+    by_pk = Ticket.objects.select_related(*related).order_by().in_bulk(keys) if keys else {}
     rows = [by_pk[k] for k in keys if k in by_pk]
+    if lookups:
+        attach_lookups(rows, lookups)
     page = QueuePage(rows=rows, now=now)
     if rows and more_after:
         page.next_cursor = Cursor.of(rows[-1]).encode()
@@ -332,13 +377,31 @@ def staff_members() -> QuerySet:
 
 
 def ticket_messages(*, ticket: Ticket) -> list[TicketMessage]:
-    """Return the whole conversation, oldest first, with authors and attachments (two queries)."""
-    return list(
+    """Return the whole conversation, oldest first, with authors; each message's attachments are
+    in `files` (two queries: the attachments are grouped here, as prefetch_related would build a
+    queryset per message, which costs more than the rest of a 200-message thread)."""
+    messages = list(
         TicketMessage.objects.filter(ticket=ticket)
         .select_related("author", "author_contact")
-        .prefetch_related("attachments")
+        .only(*MESSAGE_CARD_FIELDS)
         .order_by("created_at", "id")
     )
+    files: dict[int, list[Attachment]] = {}
+    if messages:
+        for attachment in Attachment.objects.filter(message__ticket=ticket).order_by("id"):
+            files.setdefault(attachment.message_id, []).append(attachment)
+    for message in messages:
+        message.files = files.get(message.pk, [])
+    return messages
+
+
+# What a message card shows (tickets.templatetags.workspace.message_card); the rest stays unloaded.
+MESSAGE_CARD_FIELDS = (
+    "id", "ticket_id", "kind", "author_name", "author_email", "body_text", "body_html", "original_text",
+    "channel", "delivery_status", "delivery_error", "created_at",
+    "author__id", "author__full_name", "author__email",
+    "author_contact__id", "author_contact__first_name", "author_contact__last_name", "author_contact__email",
+)
 
 
 def ticket_events(*, ticket: Ticket) -> list[TicketEvent]:

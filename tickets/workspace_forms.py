@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets.models import Department, Priority, Service, TicketStatus
 from tickets.models.core import Channel
-from tickets.queries import MORNING_STATUSES, QueueFilter
+from tickets.queries import MORNING_STATUSES, Lookups, QueueFilter
 
 
 @dataclass
@@ -31,6 +31,11 @@ class QueueConfig:
     @property
     def open_status_ids(self) -> list[int]:
         return [s.pk for s in self.statuses if not s.is_closed]
+
+    def lookups(self, departments: list[Department] | None = None) -> Lookups:
+        """Return the loaded rows for ticket queries to attach (departments: these, or the agent's)."""
+        return Lookups.of(statuses=self.statuses, priorities=self.priorities, services=self.services,
+                          departments=self.departments if departments is None else departments)
 
 
 def morning_query() -> QueryDict:

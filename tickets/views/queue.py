@@ -61,6 +61,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
         open_status_ids=config.open_status_ids,
         department_ids=config.department_ids,
+        lookups=config.lookups(),
     )
     query_string = query.urlencode()
     if request.session.get(SESSION_QUERY_KEY) != query_string:

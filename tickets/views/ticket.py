@@ -45,6 +45,7 @@ def _page(
     user = request.user
     config = queue_config(user)
     departments = _all_departments()
+    queries.attach_lookups([ticket], config.lookups(departments))
     tab = request.GET.get("tab", "conversation")
     tab = tab if tab in TABS else "conversation"
     if reply_form is None:

@@ -9,7 +9,8 @@ What it loads (appending to what is there; ids continue after the existing rows)
   services, channels, clients and contacts, with SLA due columns, first response, last reply and
   closing timestamps that agree with each other; 1-3 messages each and one or two events each;
 - one open ticket with a 200-message conversation (subject starts with LONG_THREAD_SUBJECT), the
-  ticket-page benchmark's target.
+  ticket-page benchmark's target, dressed like real mail (dress_long_thread): customer replies
+  carry the quoted history, every fourth is HTML, every tenth message has an attachment.
 
 On PostgreSQL rows go in with COPY (tickets.bulk_load), the tickets' and messages' secondary
 indexes are dropped for the load and built once afterwards, the sequences are moved past the new
@@ -40,7 +41,16 @@ from crm.models import (
     User,
 )
 from tickets import bulk_load
-from tickets.models import Department, Priority, Service, Ticket, TicketEvent, TicketMessage, TicketStatus
+from tickets.models import (
+    Attachment,
+    Department,
+    Priority,
+    Service,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+    TicketStatus,
+)
 
 LONG_THREAD_SUBJECT = "[seed_scale] Long conversation"
 RECENT = timedelta(days=10)
@@ -320,6 +330,7 @@ class Command(BaseCommand):
                                    long_thread=long_thread)
             counts["tickets"] += bulk_load.write_rows(Ticket, [row])
             flush_children()
+            dress_long_thread(long_id)
             counts["long_ticket"] = long_id
         return counts
 
@@ -475,3 +486,27 @@ class Command(BaseCommand):
             for key in ("id", "ticket_id", "kind", "body_text", "author_email", "channel", "created_at",
                         "author_contact_id", "author_id", "delivery_status", "author_name")
         )
+
+
+def dress_long_thread(ticket_id: int) -> None:
+    """Make the long conversation look like real mail: quoted history under the customer's
+    replies, an HTML body on every fourth, a file on every tenth message (rows only)."""
+    messages = list(TicketMessage.objects.filter(ticket_id=ticket_id).order_by("created_at", "id"))
+    previous = ""
+    changed = []
+    for k, m in enumerate(messages):
+        if m.kind == TicketMessage.Kind.CUSTOMER and previous:
+            quoted = "\n".join(f"> {line}" for line in previous.splitlines())
+            m.original_text = f"{m.body_text}\n\nOn {m.created_at:%a, %d %b %Y %H:%M}, Support wrote:\n{quoted}"
+            if k % 4 == 0:
+                paragraphs = "".join(f"<p>{part}</p>" for part in m.body_text.split(". ") if part)
+                m.body_html = f'<div dir="ltr">{paragraphs}<p><b>Best regards</b>,<br>{m.author_name}</p></div>'
+            changed.append(m)
+        if m.kind != TicketMessage.Kind.NOTE:
+            previous = m.body_text
+    TicketMessage.objects.bulk_update(changed, ["original_text", "body_html"], batch_size=500)
+    Attachment.objects.bulk_create(
+        Attachment(message=m, file=f"attachments/seed/long-{m.pk}.pdf", original_name=f"report-{k}.pdf",
+                   content_type="application/pdf", size=20_000 + 37 * k, sha256="0" * 64)
+        for k, m in enumerate(messages) if k % 10 == 3
+    )
