@@ -1,7 +1,7 @@
 """The queue's text search on PostgreSQL: the most recent tickets whose number, subject, requester
 or message text matches, found in bounded time whatever the frequency of the term.
 
-Each kind of match (the ticket's own columns through their trigram indexes; message bodies through
+Each kind of match (the ticket's subject and requester through one trigram index; message bodies through
 their full-text index) returns up to SEARCH_MATCH_CAP of its most recent matching rows. The cost of
 finding them depends on how common the term is, which is not known up front (and the planner's
 estimates for LIKE patterns and tsquery prefixes are often off by orders of magnitude):
@@ -34,10 +34,8 @@ WALK_ROWS = 25000
 PLAIN_BITMAP_MATCHES = 3000
 LAST_RESORT_TIMEOUT_MS = 150
 
-TICKET_MATCH = (
-    "UPPER(subject::text) LIKE UPPER(%s) OR UPPER(requester_name::text) LIKE UPPER(%s) "
-    "OR UPPER(requester_email::text) LIKE UPPER(%s)"
-)
+# search_text: UPPER(subject, requester name, requester email), one trigram index (migration 0010).
+TICKET_MATCH = "search_text LIKE UPPER(%s)"
 BODY_MATCH = "body_tsv @@ to_tsquery('simple'::regconfig, %s)"
 
 
@@ -66,7 +64,7 @@ def matching_ticket_ids(q: str) -> set[int]:
     ids: set[int] = {int(digits)} if digits.isdigit() and len(digits) < 19 else set()
     if len(q) >= 3:
         like = like_pattern(q)
-        ids |= recent_matches(table="tickets_ticket", key="id", where=TICKET_MATCH, params=[like, like, like])
+        ids |= recent_matches(table="tickets_ticket", key="id", where=TICKET_MATCH, params=[like])
     terms = body_terms(q)
     if terms:
         ids |= recent_matches(table="tickets_ticketmessage", key="ticket_id", where=BODY_MATCH, params=[terms])

@@ -58,7 +58,7 @@ def newest(word: str, cap: int = CAP) -> set[int]:
 def search(word: str) -> set[int]:
     like = queue_search.like_pattern(word)
     return queue_search.recent_matches(table="tickets_ticket", key="id", where=queue_search.TICKET_MATCH,
-                                       params=[like, like, like], cap=CAP)
+                                       params=[like], cap=CAP)
 
 
 @pytest.fixture
