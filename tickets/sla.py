@@ -146,41 +146,64 @@ def is_breached(*, due_at: datetime | None, done_at: datetime | None, now: datet
 
 
 @dataclass(frozen=True)
-class Countdown:
-    """The SLA target a ticket is running against now, for display."""
+class TargetState:
+    """Where one SLA target of a ticket stands, for display (the queue's badge, the ticket page)."""
 
-    target: str  # "first_response", "resolution" or ""
-    due_at: datetime | None
-    seconds_left: int | None
-    paused: bool = False
-
-    @property
-    def breached(self) -> bool:
-        return self.seconds_left is not None and self.seconds_left < 0
+    metric: str  # "first_response" or "resolution"
+    state: str  # "none", "met", "breached", "paused", "soon" or "due"
+    due_at: datetime | None = None
+    seconds: int = 0  # time left (due, soon, paused) or how late (breached)
 
 
-def countdown(
+def target_state(
     *,
-    now: datetime,
-    first_response_at: datetime | None,
-    first_response_due_at: datetime | None,
-    resolution_due_at: datetime | None,
-    closed_at: datetime | None,
+    metric: str,
+    due_at: datetime | None,
+    done_at: datetime | None,
+    flagged: bool,
     paused_at: datetime | None,
-) -> Countdown:
-    """Return the running target: the first response until it is given, then the resolution."""
-    if closed_at is not None:
-        return Countdown(target="", due_at=None, seconds_left=None)
-    if first_response_at is None and first_response_due_at is not None:
-        target, due = "first_response", first_response_due_at
+    now: datetime,
+    pausable: bool,
+    warning_seconds: int,
+) -> TargetState:
+    """Return the state of one target: breached (flagged by the sweep, or past due while running),
+    met (done in time), paused (On Hold, if this target pauses), soon (within the warning lead
+    time) or due. A paused clock counts from the moment it stopped."""
+    if due_at is None:
+        return TargetState(metric, "none")
+    stopped = paused_at if (pausable and paused_at is not None) else None
+    reference = done_at or stopped or now
+    if flagged or reference > due_at:
+        return TargetState(metric, "breached", due_at, max(0, int((reference - due_at).total_seconds())))
+    if done_at is not None:
+        return TargetState(metric, "met", due_at)
+    left = int((due_at - reference).total_seconds())
+    if stopped is not None:
+        return TargetState(metric, "paused", due_at, left)
+    return TargetState(metric, "soon" if left <= warning_seconds else "due", due_at, left)
+
+
+def ticket_target(ticket: object, metric: str, *, now: datetime, pause_first_response: bool,
+                  warning_seconds: int) -> TargetState:
+    """Return target_state for a ticket's "first_response" or "resolution" target."""
+    if metric == "first_response":
+        due, done, flagged = ticket.first_response_due_at, ticket.first_response_at, ticket.first_response_breached
+        pausable = pause_first_response
     else:
-        target, due = "resolution", resolution_due_at
-    if due is None:
-        return Countdown(target="", due_at=None, seconds_left=None)
-    reference = paused_at or now
-    return Countdown(
-        target=target, due_at=due, seconds_left=int((due - reference).total_seconds()), paused=paused_at is not None
-    )
+        due, done, flagged = ticket.resolution_due_at, ticket.closed_at, ticket.resolution_breached
+        pausable = True
+    return target_state(metric=metric, due_at=due, done_at=done, flagged=flagged, paused_at=ticket.sla_paused_at,
+                        now=now, pausable=pausable, warning_seconds=warning_seconds)
+
+
+def running_metric(ticket: object) -> str:
+    """Return the target a ticket runs against now: the first response until it is given, then
+    the resolution; "" once closed."""
+    if ticket.closed_at is not None:
+        return ""
+    if ticket.first_response_at is None and ticket.first_response_due_at is not None:
+        return "first_response"
+    return "resolution"
 
 
 def humanize_seconds(seconds: int) -> str:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tickets.batch_memo import memoized
 from tickets.models import BusinessCalendar, Department, SLATarget, Ticket
-from tickets.sla import Schedule
+from tickets.sla import Schedule, TargetState, ticket_target
 
 TIER_RANK = {"basic": 1, "pro": 2, "enterprise": 3}
 
@@ -112,3 +112,12 @@ def pause_first_response() -> bool:
     """Whether On Hold also pauses the first-response clock (the issue's "the clock pauses"; set
     HELPDESK_SLA_PAUSE_FIRST_RESPONSE=0 for REFERENCE §3.4's reading: a reply fulfils it)."""
     return bool(getattr(settings, "HELPDESK_SLA_PAUSE_FIRST_RESPONSE", True))
+
+
+def display_target(ticket: Ticket, metric: str, *, now: object = None) -> TargetState:
+    """Return where the ticket's target stands, with this installation's pause rule and warning lead
+    time: what every SLA badge shows (the queue's countdown, the ticket page, {% sla_badge %})."""
+    return ticket_target(
+        ticket, metric, now=now or timezone.now(), pause_first_response=pause_first_response(),
+        warning_seconds=int(settings.HELPDESK_SLA_WARNING_MINUTES) * 60,
+    )

@@ -8,22 +8,20 @@ to the due time ("due in 2 h 5 min", warning colour within the lead time). `{% s
 "resolution" as s %}` gives the same facts as a dict for custom layouts.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django import template
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tickets.models import Ticket
-from tickets.sla_policy import pause_first_response
+from tickets.sla_policy import display_target
 
 register = template.Library()
 
 
-def _duration(delta: timedelta) -> str:
-    minutes = int(abs(delta.total_seconds()) // 60)
+def _duration(seconds: int) -> str:
+    minutes = abs(int(seconds)) // 60
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
@@ -35,27 +33,19 @@ def _duration(delta: timedelta) -> str:
 
 def sla_facts(ticket: Ticket, metric: str, now: datetime | None = None) -> dict[str, Any]:
     """Return {state, due_at, text, css} for the ticket's first_response or resolution target."""
-    now = now or timezone.now()
-    if metric == "first_response":
-        due, done, breached = ticket.first_response_due_at, ticket.first_response_at, ticket.first_response_breached
-        pausable = pause_first_response()
+    target = display_target(ticket, metric, now=now)
+    if target.state == "none":
+        text = "—"
+    elif target.state == "breached":
+        text = _("breached (%(t)s late)") % {"t": _duration(target.seconds)} if target.seconds >= 60 else _("breached")
+    elif target.state == "met":
+        text = _("met")
+    elif target.state == "paused":
+        text = _("paused")
     else:
-        due, done, breached = ticket.resolution_due_at, ticket.closed_at, ticket.resolution_breached
-        pausable = True
-    if due is None:
-        return {"state": "none", "due_at": None, "text": "—", "css": "due"}
-    if breached or (done is None and now > due and not (pausable and ticket.sla_paused_at)):
-        late = (done or now) - due
-        return {"state": "breached", "due_at": due, "css": "breached",
-                "text": _("breached (%(t)s late)") % {"t": _duration(late)} if late > timedelta(0) else _("breached")}
-    if done is not None:
-        return {"state": "met", "due_at": due, "text": _("met"), "css": "met"}
-    if pausable and ticket.sla_paused_at:
-        return {"state": "paused", "due_at": due, "text": _("paused"), "css": "paused"}
-    left = due - now
-    soon = left <= timedelta(minutes=settings.HELPDESK_SLA_WARNING_MINUTES)
-    return {"state": "soon" if soon else "due", "due_at": due, "css": "soon" if soon else "due",
-            "text": _("due in %(t)s") % {"t": _duration(left)}}
+        text = _("due in %(t)s") % {"t": _duration(target.seconds)}
+    css = "due" if target.state == "none" else target.state
+    return {"state": target.state, "due_at": target.due_at, "text": text, "css": css}
 
 
 @register.simple_tag

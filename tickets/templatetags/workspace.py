@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tickets import sla
+from tickets.sla_policy import display_target
 
 register = template.Library()
 
@@ -51,45 +52,42 @@ _QUOTE_HEADER = re.compile(r"^(On .{4,200} wrote:|-----\s*Original Message\s*---
 
 @register.simple_tag
 def sla_badge(ticket: object, now: object = None) -> SafeString:
-    """Render the ticket's running SLA target as a countdown, 'paused' or 'breached'."""
-    cd = sla.countdown(
-        now=now or timezone.now(),
-        first_response_at=ticket.first_response_at,
-        first_response_due_at=ticket.first_response_due_at,
-        resolution_due_at=ticket.resolution_due_at,
-        closed_at=ticket.closed_at,
-        paused_at=ticket.sla_paused_at,
-    )
-    if cd.due_at is None:
+    """Render the target the ticket runs against now (tickets.sla.running_metric) as a countdown,
+    'paused' or 'breached' (the state from sla_policy.display_target, as every SLA badge)."""
+    metric = sla.running_metric(ticket)
+    target = display_target(ticket, metric, now=now) if metric else None
+    if target is None or target.state == "none":
         return mark_safe('<span class="muted">—</span>')
     labels = _labels()
-    title = f"{labels[cd.target]} {cd.due_at:%Y-%m-%d %H:%M} UTC"
-    left = sla.humanize_seconds(cd.seconds_left)
-    if cd.breached:
-        return format_html('<span class="tag danger" title="{}">{} · {}</span>', title, labels["breached"], left)
-    if cd.paused:
-        return format_html('<span class="tag" title="{}">{} · {}</span>', title, labels["paused"], left)
-    return format_html('<span class="tag {}" title="{}">{}</span>', "warn" if cd.seconds_left <= 3600 else "ok",
-                       title, left)
+    title = _e(f"{labels[metric]} {target.due_at:%Y-%m-%d %H:%M} UTC")
+    left = sla.humanize_seconds(target.seconds)
+    state = f' data-sla="{metric}" data-state="{target.state}"'
+    if target.state == "breached":
+        return mark_safe(f'<span class="tag danger"{state} title="{title}">{_e(labels["breached"])} · {left}</span>')
+    if target.state == "paused":
+        return mark_safe(f'<span class="tag"{state} title="{title}">{_e(labels["paused"])} · {left}</span>')
+    colour = "warn" if target.state == "soon" else "ok"
+    return mark_safe(f'<span class="tag {colour}"{state} title="{title}">{left}</span>')
 
 
 @register.simple_tag
-def due_status(due_at: object, done_at: object = None, paused_at: object = None) -> SafeString:
-    """Render a due time with the time left, 'met' or 'breached'."""
-    if due_at is None:
+def due_status(ticket: object, metric: str) -> SafeString:
+    """Render one target's due time with the time left, 'met', 'paused' or 'breached'."""
+    target = display_target(ticket, metric)
+    if target.state == "none":
         return mark_safe('<span class="muted">—</span>')
-    now = paused_at or timezone.now()
-    when = timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")
-    if done_at is not None:
-        if done_at <= due_at:
-            return format_html('{} <span class="tag ok">{}</span>', when, _("met"))
-        return format_html('{} <span class="tag danger">{}</span>', when, _("breached"))
-    left = int((due_at - now).total_seconds())
-    if left < 0:
-        return format_html('{} <span class="tag danger">{} {}</span>', when, _("breached"),
-                           _("%(t)s ago") % {"t": sla.humanize_seconds(left)})
-    return format_html('{} <span class="tag {}">{}</span>', when, "warn" if left <= 3600 else "ok",
-                       _("%(t)s left") % {"t": sla.humanize_seconds(left)})
+    when = timezone.localtime(target.due_at).strftime("%Y-%m-%d %H:%M")
+    if target.state == "met":
+        return format_html('{} <span class="tag ok" data-state="met">{}</span>', when, _("met"))
+    if target.state == "breached":
+        late = _("%(t)s late") % {"t": sla.humanize_seconds(target.seconds)} if target.seconds >= 60 else ""
+        return format_html('{} <span class="tag danger" data-state="breached">{} {}</span>', when, _("breached"), late)
+    if target.state == "paused":
+        return format_html('{} <span class="tag" data-state="paused">{} · {}</span>', when, _("paused"),
+                           _("%(t)s left") % {"t": sla.humanize_seconds(target.seconds)})
+    return format_html('{} <span class="tag {}" data-state="{}">{}</span>', when,
+                       "warn" if target.state == "soon" else "ok", target.state,
+                       _("%(t)s left") % {"t": sla.humanize_seconds(target.seconds)})
 
 
 @register.filter
