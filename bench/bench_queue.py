@@ -2,7 +2,8 @@
 
 Runs in-process through django.test.Client (all middleware, session, auth and template
 rendering; no network), logged in as an L1 agent of the largest department, and prints one line:
-median / p95 in ms of the queue's default view, each single filter, the text searches, page 2,
+median / p95 in ms of the queue's default view, each single filter, the text searches (a common
+word, an email fragment, a number, a rare term, several words), page 2,
 and a 200-message ticket page. Fill the database first with `manage.py seed_scale --tickets N`
 (bench_00_seed_scale.py does it in `make bench`).
 
@@ -93,6 +94,11 @@ def main() -> None:
         .values_list("ticket_id", flat=True).first()
     )
     week_ago = (timezone.now() - timedelta(days=7)).date().isoformat()
+    # A rare term: the order number in one of the oldest subjects (a match far from the newest rows).
+    old_subject = (
+        Ticket.objects.filter(subject__contains="ORD-").order_by("pk").values_list("subject", flat=True).first()
+    )
+    rare = re.search(r"ORD-\d+", old_subject or "").group(0) if old_subject else "ORD-1"
     client = Client(secure=True)
     client.force_login(agent)
     cases = {
@@ -113,6 +119,8 @@ def main() -> None:
         "search_word": "/staff/tickets/?q=refund",
         "search_email": f"/staff/tickets/?q={(sample.requester_email if sample else 'example')[:12]}",
         "search_number": f"/staff/tickets/?q={sample.pk if sample else 1}",
+        "search_rare": f"/staff/tickets/?q={rare}",
+        "search_words": "/staff/tickets/?q=error+is+still+there",
     }
     results = {}
     for name, url in cases.items():
