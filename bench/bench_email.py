@@ -76,6 +76,13 @@ def setup_data(senders: list[str]) -> None:
     for name, address in [("General Support", "support@company.com"), ("Technical Support", "tech@company.com"),
                           ("Billing", "billing@company.com"), ("Orders", "orders@company.com")]:
         Department.objects.create(name=name, email=address, is_default=address.startswith("support"))
+    # Three agents per department: every new ticket notifies its department's staff.
+    from crm.models import User
+
+    for department in Department.objects.all():
+        department.members.set(User.objects.bulk_create([
+            User(email=f"agent{k}.{department.pk}@company.com", is_staff=True) for k in range(3)
+        ]))
     clients = Client.objects.bulk_create([Client(name=f"Client {i}") for i in range(300)])
     # Two thirds of the senders are registered contacts, the rest strangers.
     Contact.objects.bulk_create(
