@@ -215,6 +215,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Celery closes the database connection before and after every task unless told to reuse it;
+# a new PostgreSQL connection costs more than most of our tasks. Reused connections are still
+# retired by Django's own rules (CONN_MAX_AGE, errors) around each task (helpdesk/celery.py).
+CELERY_DB_REUSE_MAX = env.integer("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_TIMEZONE = "UTC"
 

@@ -76,6 +76,9 @@ def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # locmem caches live as long as the process: start every test empty
     # Celery reads its configuration once; set the running app directly.
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -206,6 +209,17 @@ def _database_url_for_test_db() -> str:
     return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
+def _forget_queued_inbound_task() -> None:
+    """Drop the "a processing task is queued" marker in the cache the subprocesses share: its
+    task went with the flushed queue."""
+    from tickets.inbound_services import QUEUED_KEY
+
+    if os.environ.get("REDIS_URL"):
+        from django.core.cache.backends.redis import RedisCache
+
+        RedisCache(os.environ["REDIS_URL"], {}).delete(QUEUED_KEY)
+
+
 @pytest.fixture
 def celery_worker_redis(settings, tmp_path):
     """Return a function that starts a real worker (`beat=True` adds embedded beat).
@@ -226,6 +240,7 @@ def celery_worker_redis(settings, tmp_path):
         import redis
 
         redis.Redis.from_url(broker).flushdb()  # no tasks left over from an earlier run
+        _forget_queued_inbound_task()
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "helpdesk.settings",

@@ -32,3 +32,15 @@ def memoized(key: Hashable, compute: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = compute()
     return memo[key]
+
+
+def in_batch() -> bool:
+    """Return whether a batch memo is active."""
+    return _memo.get() is not None
+
+
+def remember(key: Hashable, value: object) -> None:
+    """Store a value read in bulk for later memoized() calls of this batch (no-op outside one)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value

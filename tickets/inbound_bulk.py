@@ -12,28 +12,36 @@ loops, spam, refusals, holds, anything that depends on one of those) goes throug
 Rows are locked with SELECT ... FOR UPDATE SKIP LOCKED, so two workers batching at once take
 disjoint rows, and a crash rolls the whole batch back to 'new'. If the bulk part fails for any
 reason other than the database being down, each email is processed on its own instead.
+
+Two workers at once: a reply whose parent email sits uncommitted in the other worker's batch
+finds neither the parent's ticket nor its message; it sees the parent's row still 'new' and
+waits for it (left 'new' with `retry_at`, tried again shortly) instead of opening a ticket.
+After commit, the hooks of the whole batch are announced with `hooks.emit_many` (one
+notification insert, one automation pass per rule) and the receipts go out in tasks of a
+hundred over one mail connection each.
 """
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Contact
-from tickets import hooks, services
+from tickets import channels, hooks, services, sla_policy
 from tickets.batch_memo import batch_memo
 from tickets.inbound import InboundMessage
 from tickets.inbound.email import clean_subject, parse_email
 from tickets.inbound_services import (
+    MAX_PARENT_WAITS,
     Intake,
+    ParentPending,
     _attachments,
     _bodies,
     _department_for,
@@ -44,6 +52,7 @@ from tickets.inbound_services import (
     process_inbound_email,
     receipt_values,
     receive_inbound_message,
+    record_parent_waits,
     render_merge_fields,
 )
 from tickets.models import InboundEmail, Ticket, TicketEvent, TicketMessage, TicketStatus
@@ -67,31 +76,45 @@ class _Item:
     matched_by: str = ""
 
 
+@dataclass
+class BulkResult:
+    """What one bulk pass did: how many emails it took, and which of them wait for a parent."""
+
+    taken: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
+    full: bool = False  # the batch was full: more emails may be waiting
+
+
 def process_inbound_bulk(
     *,
     inbound_ids: Sequence[int],
     intake: Intake | None = None,
     parsed: dict[int, InboundMessage] | None = None,
     take_waiting: int = 0,
-) -> None:
+    on_full: Callable[[], None] | None = None,
+) -> BulkResult:
     """Process the given stored emails that are still new; see the module docstring.
 
     With `take_waiting`, also take up to that many of the oldest other waiting emails that no
-    other worker holds (a busy worker's batch).
+    other worker holds (a busy worker's batch); when that fills the batch, `on_full` is called
+    at once (before the batch commits), so another worker can start on the next batch.
     """
-    intake = intake or Intake.load()
+    result = BulkResult()
     try:
         with batch_memo():  # one read of calendars, rules and department staff per batch
-            failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting)
+            failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
-        logger.exception("bulk intake failed; processing one by one", extra={"emails": len(inbound_ids)})
-        for pk in inbound_ids:
+        taken = result.taken or list(inbound_ids)
+        logger.exception("bulk intake failed; processing one by one", extra={"emails": len(taken)})
+        intake = intake or Intake.load()
+        for pk in taken:
             process_inbound_email(inbound_id=pk, intake=intake)
-        return
+        return BulkResult(taken=taken)
     for pk, exc in failed:
         _mark_failed(pk, exc)
+    return result
 
 
 def _locked(qs: object) -> object:
@@ -101,16 +124,29 @@ def _locked(qs: object) -> object:
 
 
 def _bulk(
-    ids: list[int], intake: Intake, parsed: dict[int, InboundMessage], take_waiting: int = 0
+    ids: list[int],
+    intake: Intake | None,
+    parsed: dict[int, InboundMessage],
+    take_waiting: int,
+    result: BulkResult,
+    on_full: Callable[[], None] | None,
 ) -> list[tuple[int, BaseException]]:
     failed: list[tuple[int, BaseException]] = []
     with transaction.atomic():
         rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
         if take_waiting:
-            others = InboundEmail.objects.filter(state=State.NEW).exclude(pk__in=ids).order_by("pk")
-            rows = sorted([*rows, *_locked(others)[:take_waiting]], key=lambda r: r.pk)
+            due = Q(retry_at__isnull=True) | Q(retry_at__lte=timezone.now())
+            others = list(_locked(
+                InboundEmail.objects.filter(due, state=State.NEW).exclude(pk__in=ids).order_by("pk")
+            )[:take_waiting])
+            rows = sorted([*rows, *others], key=lambda r: r.pk)
+            result.full = len(others) >= take_waiting
+        result.taken = [r.pk for r in rows]
         if not rows:
             return failed
+        if result.full and on_full is not None:
+            on_full()
+        intake = intake or Intake.load()
         now = timezone.now()
         items: list[_Item] = []
         fallback: list[_Item | InboundEmail] = []
@@ -141,6 +177,7 @@ def _bulk(
         ) if own_ids else set()
         thread_ids = {mid for i in items for mid in i.message.thread_ids}
         stored: dict[str, int] = {}
+        pending: set[str] = set()
         if thread_ids:
             stored = dict(
                 TicketMessage.objects.filter(message_id__in=thread_ids).exclude(message_id="")
@@ -152,6 +189,13 @@ def _bulk(
                     "message_id", "ticket_id"
                 ):
                     stored.setdefault(mid, tid)
+            missing -= set(stored)
+            if missing:
+                # Parents stored but not processed yet (another worker holds them right now).
+                pending = set(
+                    InboundEmail.objects.filter(message_id__in=missing, state__in=[State.NEW, State.PROCESSING])
+                    .exclude(pk__in=result.taken).values_list("message_id", flat=True)
+                )
         since = now - timedelta(minutes=settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES)
         opened = dict(
             InboundEmail.objects.filter(from_email__in=senders, outcome=Outcome.TICKET_OPENED, processed_at__gte=since)
@@ -161,6 +205,7 @@ def _bulk(
         # Sort each email: bulk new ticket, bulk reply, or one by one.
         new_items: list[_Item] = []
         reply_items: list[_Item] = []
+        waiting: list[int] = []
         slow_ids: set[str] = set()  # Message-IDs of this batch handled one by one
         batch_new: dict[str, _Item] = {}
         seen_ids: set[str] = set()
@@ -189,6 +234,12 @@ def _bulk(
             if simple and (item.ticket_id is not None or item.parent is not None):
                 reply_items.append(item)
                 continue
+            if (simple and item.row.parent_waits < MAX_PARENT_WAITS
+                    and any(mid in pending for mid in m.thread_ids)):
+                waiting.append(item.row.pk)  # its parent gets its ticket in another worker's batch
+                if m.message_id:
+                    slow_ids.add(m.message_id)
+                continue
             if simple and _may_open(item, intake, opened):
                 # (Answering something we do not know also opens a ticket, as one by one.)
                 new_items.append(item)
@@ -209,22 +260,29 @@ def _bulk(
         done = [item.row for item in [*new_items, *reply_items] if item not in late]
         for row in done:
             row.state, row.error, row.processed_at, row.attempts = State.DONE, "", now, row.attempts + 1
+            row.retry_at = None
         _update_many(InboundEmail, done, ["state", "outcome", "reason", "error", "ticket", "ticket_message",
-                                          "department", "processed_at", "attempts"])
+                                          "department", "processed_at", "attempts", "retry_at"])
 
         for entry in sorted(fallback, key=lambda e: (e.row if isinstance(e, _Item) else e).pk):
             row = entry.row if isinstance(entry, _Item) else entry
+            may_wait = row.parent_waits < MAX_PARENT_WAITS
             try:
                 with transaction.atomic():
                     if isinstance(entry, _Item):
-                        received = receive_inbound_message(entry.message, intake=intake)
+                        received = receive_inbound_message(entry.message, intake=intake, may_wait=may_wait)
                     else:
-                        received = _process_claimed(row, intake=intake, bypass_rate_limit=False)
+                        received = _process_claimed(row, intake=intake, bypass_rate_limit=False, may_wait=may_wait)
                     _finish(row, received)
+            except ParentPending:
+                waiting.append(row.pk)
             except (OperationalError, InterfaceError):
                 raise
             except Exception as exc:
                 failed.append((row.pk, exc))
+        if waiting:
+            record_parent_waits(inbound_ids=waiting)
+            result.waiting = waiting
     return failed
 
 
@@ -245,17 +303,6 @@ def _update_many(model: type, objs: list, fields: list[str]) -> None:
         cursor.executemany(sql, params)
 
 
-def _deliver_all(message_ids: list[int]) -> None:
-    """Queue the receipts' delivery (as channels.deliver does) over one broker connection."""
-    task = current_app.tasks["tickets.deliver_message"]
-    try:
-        with current_app.producer_or_acquire() as producer:
-            for pk in message_ids:
-                task.apply_async((pk,), producer=producer)
-    except Exception:
-        logger.exception("could not queue receipts", extra={"count": len(message_ids)})
-
-
 def _may_open(item: _Item, intake: Intake, opened: dict[str, int]) -> bool:
     if _department_for(item.message, intake) is None:
         return False
@@ -270,6 +317,7 @@ def _open_tickets(items: list[_Item], intake: Intake, now: object) -> list[tuple
     if not items:
         return []
     status = intake.default_status
+    sla_policy.prime_tiers({item.contact.client for item in items if item.contact and item.contact.client_id})
     tickets: list[Ticket] = []
     for item in items:
         m, contact = item.message, item.contact
@@ -293,8 +341,13 @@ def _open_tickets(items: list[_Item], intake: Intake, now: object) -> list[tuple
             last_customer_reply_at=now,
             last_reply_at=now,
             last_replier_name=name or item.sender,
+            status_changed_at=now,
         )
-        services.refresh_sla(ticket)
+        services.refresh_sla(ticket, now=now)
+        if status.is_closed:
+            ticket.closed_at = now
+        if status.pauses_sla or ticket.closed_at is not None:
+            ticket.sla_paused_at = now
         tickets.append(ticket)
     Ticket.objects.bulk_create(tickets)
     messages = []
@@ -325,14 +378,27 @@ def _open_tickets(items: list[_Item], intake: Intake, now: object) -> list[tuple
         for t in tickets
     ]
     TicketMessage.objects.bulk_create(receipts)
-    for item, ticket, message, receipt in zip(items, tickets, messages, receipts, strict=True):
+    for item, ticket, message in zip(items, tickets, messages, strict=True):
         item.row.outcome, item.row.reason = Outcome.TICKET_OPENED, ""
         item.row.ticket, item.row.ticket_message, item.row.department = ticket, message, ticket.department
-        hooks.emit("ticket_created", ticket_id=ticket.pk, actor_id=None, message_id=message.pk)
-        hooks.emit("system_message", ticket_id=ticket.pk, actor_id=None, message_id=receipt.pk)
+    # The same announcements as open_ticket + send_receipt, for the whole batch at once.
+    hooks.emit_many("ticket_created", [
+        {"ticket_id": t.pk, "actor_id": None, "message_id": m.pk} for t, m in zip(tickets, messages, strict=True)
+    ])
     receipt_ids = [r.pk for r in receipts]
-    transaction.on_commit(lambda: _deliver_all(receipt_ids))
+    transaction.on_commit(lambda: _deliver_receipts(receipt_ids))
+    hooks.emit_many("system_message", [
+        {"ticket_id": t.pk, "actor_id": None, "message_id": r.pk} for t, r in zip(tickets, receipts, strict=True)
+    ])
     return list(zip(items, tickets, strict=True))
+
+
+def _deliver_receipts(message_ids: list[int]) -> None:
+    """Queue the receipts' delivery: one task per hundred, each over one mail connection."""
+    try:
+        channels.deliver_many(message_ids=message_ids)
+    except Exception:  # the broker is down: the messages stay pending, as channels.deliver would
+        logger.exception("could not queue receipts", extra={"count": len(message_ids)})
 
 
 def _add_replies(items: list[_Item], fresh: dict[int, Ticket], intake: Intake, now: object) -> list[_Item]:
@@ -388,6 +454,8 @@ def _add_replies(items: list[_Item], fresh: dict[int, Ticket], intake: Intake, n
         item.row.reason = _("Matched by %(id)s.") % {"id": item.matched_by}
         item.row.ticket, item.row.ticket_message = message.ticket, message
         item.row.department = message.ticket.department
-        hooks.emit("customer_replied", ticket_id=message.ticket_id, actor_id=None, message_id=message.pk)
+    hooks.emit_many("customer_replied", [
+        {"ticket_id": m.ticket_id, "actor_id": None, "message_id": m.pk} for m in messages
+    ])
     return late
 

@@ -11,6 +11,15 @@ Two steps, so a mail server never waits on ticket logic and nothing is lost:
 
 `receive_inbound_message` holds the rules (loops, bounces, spam filters, threading, sender
 checks, rate limit, receipts) and is the entry the WhatsApp webhook shares.
+
+Bursts: `queue_inbound_email` queues a processing task only when none is waiting to start (a
+cache entry marks one); the task takes every waiting email along in batches of
+HELPDESK_INBOUND_BATCH, and a full batch queues the next right away, so two workers share a
+burst. The beat sweep `requeue_inbound_emails` queues whatever a lost task left behind.
+
+A reply whose parent email (named by In-Reply-To/References) is stored but still being
+processed by another worker would not find the parent's ticket yet: it waits (ParentPending)
+and is processed again a little later, up to MAX_PARENT_WAITS times, then as usual.
 """
 
 import logging
@@ -22,6 +31,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.core.mail import get_connection as get_mail_connection
@@ -82,13 +92,71 @@ class StoreResult:
     created: bool
 
 
-def queue_inbound_email(inbound_id: int) -> None:
-    # Looked up by name: tasks sit above the services in the import layers. The email is
-    # already stored; if the broker is down the beat sweep `requeue_inbound_emails` queues it.
+QUEUED_KEY = "tickets:inbound-task-queued"
+# After this long, a queued task that has not started (a busy worker, or a task lost with the
+# broker) no longer stops a new one; the next email's task then takes the waiting ones along.
+QUEUED_SECONDS = 10
+MAX_PARENT_WAITS = 5
+PARENT_WAIT_SECONDS = 2  # the first wait; each further one doubles
+
+
+class ParentPending(Exception):
+    """The email answers one that is stored but not processed yet: process it again later."""
+
+
+def _task() -> object:
+    # Looked up by name: tasks sit above the services in the import layers.
+    return current_app.tasks["tickets.process_inbound_email"]
+
+
+def queue_inbound_email(inbound_id: int | None, *, coalesce: bool = True) -> None:
+    """Queue processing of a stored email, unless a processing task is already waiting to start
+    (it will take this email along). If the broker is down the sweep `requeue_inbound_emails`
+    queues it later; the email is stored either way."""
     try:
-        current_app.tasks["tickets.process_inbound_email"].delay(inbound_id)
+        if coalesce and not cache.add(QUEUED_KEY, 1, QUEUED_SECONDS):
+            return
+    except Exception:  # no cache: one task per email
+        logger.exception("inbound task marker unavailable")
+    try:
+        _task().delay(inbound_id)
     except Exception:
         logger.exception("could not queue inbound email; the sweep will", extra={"inbound_email": inbound_id})
+        if coalesce:
+            release_queue_marker()
+
+
+def release_queue_marker() -> None:
+    """A processing task started: emails stored from now on queue a task of their own."""
+    try:
+        cache.delete(QUEUED_KEY)
+    except Exception:
+        logger.exception("inbound task marker unavailable")
+
+
+def queue_inbound_retry(inbound_id: int, *, countdown: float) -> None:
+    """Queue another try of an email that waits for its parent email."""
+    try:
+        _task().apply_async((inbound_id,), countdown=countdown)
+    except Exception:
+        logger.exception("could not queue inbound email; the sweep will", extra={"inbound_email": inbound_id})
+
+
+def parent_wait_seconds(waits: int) -> int:
+    """Return how long an email waits for its parent the (waits + 1)th time."""
+    return PARENT_WAIT_SECONDS * 2 ** waits
+
+
+def record_parent_waits(*, inbound_ids: Iterable[int]) -> None:
+    """Leave these emails waiting for their parent emails and queue their next try."""
+    now = timezone.now()
+    rows = list(InboundEmail.objects.filter(pk__in=list(inbound_ids), state=State.NEW).values_list(
+        "pk", "parent_waits"))
+    for pk, waits in rows:
+        InboundEmail.objects.filter(pk=pk).update(
+            parent_waits=waits + 1, retry_at=now + timedelta(seconds=parent_wait_seconds(waits))
+        )
+        transaction.on_commit(lambda pk=pk, waits=waits: queue_inbound_retry(pk, countdown=parent_wait_seconds(waits)))
 
 
 def store_inbound_email(
@@ -283,9 +351,14 @@ def process_inbound_email(
             if not _claim(inbound_id, force=force):
                 return InboundEmail.objects.filter(pk=inbound_id).first()
             inbound = InboundEmail.objects.get(pk=inbound_id)
-            received = _process_claimed(inbound, intake=intake or Intake.load(), bypass_rate_limit=force)
+            received = _process_claimed(inbound, intake=intake or Intake.load(), bypass_rate_limit=force,
+                                        may_wait=not force and inbound.parent_waits < MAX_PARENT_WAITS)
             _finish(inbound, received)
         return inbound
+    except ParentPending:  # the claim was rolled back: the email is waiting again
+        with transaction.atomic():
+            record_parent_waits(inbound_ids=[inbound_id])
+        return InboundEmail.objects.filter(pk=inbound_id).first()
     except (OperationalError, InterfaceError):
         raise
     except Exception as exc:
@@ -316,7 +389,9 @@ def _finish(inbound: InboundEmail, received: Received) -> None:
     inbound.ticket_message = received.ticket_message
     inbound.department = received.department
     inbound.processed_at = timezone.now()
+    inbound.retry_at = None
     InboundEmail.objects.filter(pk=inbound.pk).update(
+        retry_at=None,
         state=inbound.state,
         outcome=inbound.outcome,
         reason=inbound.reason,
@@ -331,7 +406,9 @@ def _finish(inbound: InboundEmail, received: Received) -> None:
         transaction.on_commit(lambda: current_app.tasks["tickets.send_inbound_notice"].delay(pk, notice))
 
 
-def _process_claimed(inbound: InboundEmail, *, intake: Intake, bypass_rate_limit: bool) -> Received:
+def _process_claimed(
+    inbound: InboundEmail, *, intake: Intake, bypass_rate_limit: bool, may_wait: bool = False
+) -> Received:
     if inbound.ticket_message_id:
         # Processed before (then reset by hand): never add the same message twice.
         return Received(Outcome.DUPLICATE, _("Already added to ticket #%(n)s.") % {"n": inbound.ticket_id},
@@ -346,7 +423,7 @@ def _process_claimed(inbound: InboundEmail, *, intake: Intake, bypass_rate_limit
     message = parse_email(
         inbound.raw_bytes(), envelope_recipient=inbound.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
     )
-    return receive_inbound_message(message, intake=intake, bypass_rate_limit=bypass_rate_limit)
+    return receive_inbound_message(message, intake=intake, bypass_rate_limit=bypass_rate_limit, may_wait=may_wait)
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -395,6 +472,18 @@ def _ticket_from_headers(message: InboundMessage) -> tuple[Ticket | None, str]:
             if ticket is not None:
                 return ticket, mid
     return None, ""
+
+
+def parent_waiting(message: InboundMessage, *, exclude_ids: Iterable[int] = ()) -> bool:
+    """Return whether an email this message answers is stored but not processed yet."""
+    if not message.thread_ids:
+        return False
+    waiting = InboundEmail.objects.filter(
+        message_id__in=message.thread_ids, state__in=[State.NEW, State.PROCESSING]
+    ).exclude(pk__in=list(exclude_ids))
+    if message.message_id:
+        waiting = waiting.exclude(message_id=message.message_id)
+    return waiting.exists()
 
 
 def _follow_merges(ticket: Ticket) -> Ticket:
@@ -458,10 +547,14 @@ def _first_hold_in_window(sender: str) -> bool:
 
 
 def receive_inbound_message(
-    message: InboundMessage, *, intake: Intake | None = None, bypass_rate_limit: bool = False
+    message: InboundMessage, *, intake: Intake | None = None, bypass_rate_limit: bool = False, may_wait: bool = False
 ) -> Received:
     """Apply the intake rules to one parsed message and write the result through the ticket
     services. Runs inside the caller's transaction.
+
+    With `may_wait`, a message that threads to nothing but names a stored email that is still
+    waiting or being processed (by another worker) raises ParentPending instead of opening a
+    ticket, so the caller can try again once that email has its ticket.
 
     Order: our own mail coming back (loop) -> bounce -> spam filters -> threading (headers,
     then the subject token with the sender check) -> reply, or a new ticket (auto-replies open
@@ -512,6 +605,8 @@ def receive_inbound_message(
                     "opened a new ticket instead."
                 ) % {"n": token_id, "sender": sender or _("an unknown sender")}
 
+    if ticket is None and may_wait and parent_waiting(message):
+        raise ParentPending(message.message_id)
     linked: Ticket | None = None
     if ticket is not None:
         target = _follow_merges(ticket)
@@ -783,11 +878,6 @@ def reprocess_inbound_emails(*, inbound_ids: Iterable[int]) -> int:
     return len(ids)
 
 
-def is_waiting(inbound_id: int) -> bool:
-    """Return whether this stored email still waits for processing."""
-    return InboundEmail.objects.filter(pk=inbound_id, state=State.NEW).exists()
-
-
 def record_mailbox_poll(
     *, mailbox: DepartmentMailbox, last_uid: int | None = None, uid_validity: int | None = None,
     error: str | None = None,
@@ -804,15 +894,16 @@ def record_mailbox_poll(
 
 
 def requeue_inbound_emails(*, older_than_seconds: int = 120) -> int:
-    """Queue stored emails that no task picked up (broker down at delivery, a killed worker)."""
+    """Queue stored emails that no task picked up (broker down at delivery, a killed worker);
+    one task per batch of them. Return how many emails were found."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS)
     ids = list(
         InboundEmail.objects.filter(
             Q(state=State.NEW, received_at__lt=now - timedelta(seconds=older_than_seconds))
             | Q(state=State.PROCESSING, claimed_at__lt=stale)
-        ).values_list("pk", flat=True)[:1000]
+        ).filter(Q(retry_at__isnull=True) | Q(retry_at__lte=now)).order_by("pk").values_list("pk", flat=True)[:10000]
     )
-    for pk in ids:
-        queue_inbound_email(pk)
+    for pk in ids[::max(settings.HELPDESK_INBOUND_BATCH, 1)]:
+        queue_inbound_email(pk, coalesce=False)
     return len(ids)

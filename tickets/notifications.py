@@ -161,17 +161,21 @@ def _ticket(ticket_id: int) -> Ticket | None:
     return Ticket.objects.select_related("assignee", "department").filter(pk=ticket_id).first()
 
 
-def on_ticket_created(*, ticket_id: int, actor_id: int | None = None, **_payload: Any) -> None:
-    ticket = _ticket(ticket_id)
-    if ticket is None:
-        return
-    notify(
-        recipients=_department_staff(ticket.department_id),
-        kind=NotificationKind.NEW_TICKET,
-        ticket=ticket,
-        text=_("New ticket #%(n)s in %(d)s: %(s)s") % {"n": ticket.pk, "d": ticket.department, "s": ticket.subject},
-        exclude_user_id=actor_id,
-    )
+def on_tickets_created(*, payloads: Sequence[dict[str, Any]], **_kwargs: Any) -> None:
+    """Tell each new ticket's department staff (but not its actor): one read, one insert per batch."""
+    tickets = {
+        t.pk: t for t in Ticket.objects.filter(pk__in={p["ticket_id"] for p in payloads})
+        .select_related("department").only("pk", "subject", "department_id", "department__name")
+    }
+    rows: list[tuple[int, str, int, str]] = []
+    for payload in payloads:
+        ticket = tickets.get(payload["ticket_id"])
+        if ticket is None:
+            continue
+        text = _("New ticket #%(n)s in %(d)s: %(s)s") % {"n": ticket.pk, "d": ticket.department, "s": ticket.subject}
+        rows += [(user.pk, NotificationKind.NEW_TICKET, ticket.pk, text)
+                 for user in _department_staff(ticket.department_id) if user.pk != payload.get("actor_id")]
+    notify_many(rows)
 
 
 def on_assigned(*, ticket_id: int, assignee_id: int | None = None, actor_id: int | None = None, **_p: Any) -> None:
@@ -187,16 +191,18 @@ def on_assigned(*, ticket_id: int, assignee_id: int | None = None, actor_id: int
     )
 
 
-def on_customer_replied(*, ticket_id: int, **_payload: Any) -> None:
-    ticket = _ticket(ticket_id)
-    if ticket is None or ticket.assignee is None:
-        return
-    notify(
-        recipients=[ticket.assignee],
-        kind=NotificationKind.CUSTOMER_REPLIED,
-        ticket=ticket,
-        text=_("The customer replied on #%(n)s: %(s)s") % {"n": ticket.pk, "s": ticket.subject},
-    )
+def on_customers_replied(*, payloads: Sequence[dict[str, Any]], **_kwargs: Any) -> None:
+    """Tell the assignee of each ticket a customer replied on: one read, one insert per batch."""
+    tickets = {
+        t.pk: t for t in Ticket.objects.filter(pk__in={p["ticket_id"] for p in payloads}, assignee__isnull=False)
+        .only("pk", "subject", "assignee_id")
+    }
+    rows = [
+        (ticket.assignee_id, NotificationKind.CUSTOMER_REPLIED, ticket.pk,
+         _("The customer replied on #%(n)s: %(s)s") % {"n": ticket.pk, "s": ticket.subject})
+        for ticket in (tickets.get(p["ticket_id"]) for p in payloads) if ticket is not None
+    ]
+    notify_many(rows)
 
 
 def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: int | None = None,
@@ -284,9 +290,9 @@ def on_sla_warning(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -
 
 
 def subscribe() -> None:
-    hooks.subscribe("ticket_created", on_ticket_created)
+    hooks.subscribe_batch("ticket_created", on_tickets_created)
     hooks.subscribe("assigned", on_assigned)
-    hooks.subscribe("customer_replied", on_customer_replied)
+    hooks.subscribe_batch("customer_replied", on_customers_replied)
     hooks.subscribe("escalated", on_escalated)
     hooks.subscribe("sla_breached", on_sla_breached)
     hooks.subscribe("sla_warning", on_sla_warning)

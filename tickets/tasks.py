@@ -31,6 +31,25 @@ def deliver_message(message_id: int) -> None:
     channels.sender_for(channel)(message_id)
 
 
+@shared_task(
+    name="tickets.deliver_messages",
+    bind=True,
+    max_retries=8,
+    time_limit=600,
+    soft_time_limit=540,
+    acks_late=True,
+    ignore_result=True,
+)
+def deliver_messages(self: object, message_ids: list[int]) -> None:
+    """Send many messages (a bulk batch's receipts) over one connection per channel; the ones
+    that failed with a connection or SMTP error are retried together with backoff. Safe to run
+    twice: each message is marked sent right after it went out and is never sent again."""
+    retry = channels.send_many(message_ids=message_ids)
+    if retry:
+        countdown = min(30 * 2 ** self.request.retries, 1800)
+        raise self.retry(args=(retry,), countdown=countdown, exc=OSError(f"{len(retry)} message(s) not sent"))
+
+
 # --- SLA, automation and notifications (beat schedules the sweeps in helpdesk/beat.py) -----
 
 
@@ -105,20 +124,24 @@ def recompute_client_sla(client_id: int) -> int:
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def process_inbound_email(inbound_id: int, force: bool = False) -> str:
-    """Turn a stored email into a ticket or a reply. Safe to run twice: rows are claimed in the
+def process_inbound_email(inbound_id: int | None = None, force: bool = False) -> str:
+    """Turn stored emails into tickets or replies. Safe to run twice: rows are claimed in the
     same transaction that writes the tickets, so a redelivered task finds them done.
 
-    Under a burst the task takes other waiting emails along (oldest first, in bulk); their own
-    tasks then find nothing to do.
+    The task takes other waiting emails along (oldest first, in bulk): under a burst one queued
+    task stands for all of them (see inbound_services.queue_inbound_email), and a full batch
+    queues the next one at once so the other worker processes share the burst.
     """
-    if force:
+    if force and inbound_id is not None:
         row = inbound_services.process_inbound_email(inbound_id=inbound_id, force=True)
         return f"{row.state}:{row.outcome}" if row is not None else "gone"
-    if not inbound_services.is_waiting(inbound_id):
-        return "nothing to do"
-    inbound_bulk.process_inbound_bulk(inbound_ids=[inbound_id], take_waiting=settings.HELPDESK_INBOUND_BATCH - 1)
-    return "processed"
+    inbound_services.release_queue_marker()
+    result = inbound_bulk.process_inbound_bulk(
+        inbound_ids=[inbound_id] if inbound_id is not None else [],
+        take_waiting=settings.HELPDESK_INBOUND_BATCH - (1 if inbound_id is not None else 0),
+        on_full=lambda: inbound_services.queue_inbound_email(None),
+    )
+    return "processed" if result.taken else "nothing to do"
 
 
 @shared_task(

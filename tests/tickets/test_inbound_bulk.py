@@ -1,13 +1,24 @@
 """Bulk intake (import_emails, busy workers) writes what the one-by-one path writes."""
 
+import smtplib
+
 import pytest
 
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, StaffFactory
 from tests.tickets.test_inbound_email import build
-from tickets import services, tasks
+from tickets import notifications, services, tasks
 from tickets.inbound_bulk import process_inbound_bulk
-from tickets.inbound_services import store_inbound_batch
-from tickets.models import InboundEmail, Ticket, TicketEvent, TicketMessage
+from tickets.inbound_services import requeue_inbound_emails, store_inbound_batch, store_inbound_email
+from tickets.models import (
+    AutomationRule,
+    AutomationRun,
+    InboundEmail,
+    Notification,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
+from tickets.models.automation import Trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +116,139 @@ def test_bulk_failure_of_one_email_does_not_stop_the_batch(departments, monkeypa
                     django_capture_on_commit_callbacks)
     assert [(r.state, r.outcome) for r in rows] == [("done", "ticket_opened"), ("failed", "failed")]
     assert "cannot parse" in rows[1].error
+
+
+# --- side effects of a batch: the same as one by one -----------------------------------------
+
+
+def _notified(ticket: Ticket) -> set[tuple[str, str]]:
+    return {(n.recipient.email, n.kind) for n in ticket.notifications.select_related("recipient")}
+
+
+def test_bulk_notifies_the_same_staff_as_one_by_one(departments, deliver, django_capture_on_commit_callbacks):
+    """Each new ticket of a batch is in the bell of its department's staff, and a customer reply
+    in the bell of the ticket's assignee, exactly as when the emails come one at a time."""
+    AutomationRule.objects.update(is_active=False)
+    tech = [StaffFactory(departments=[departments["tech"]], email=f"tech{i}@company.com") for i in range(2)]
+    StaffFactory(departments=[departments["general"]], email="general@company.com")
+    assigned = services.open_ticket(subject="Assigned", body_text="x", department=departments["general"],
+                                    requester_email="jane@client.example", message_id="<assigned@x>",
+                                    assignee=tech[0])
+    single = deliver(build(to="tech@company.com", subject="Alone", message_id="<alone@x>")).ticket
+    rows = run_bulk([build(to="tech@company.com", subject="Batch one", message_id="<bulk1@x>"),
+                     build(to="support@company.com", subject="Batch two", message_id="<bulk2@x>"),
+                     build(subject="Re: Assigned", body="more", message_id="<bulk3@x>",
+                           headers={"In-Reply-To": "<assigned@x>"})], django_capture_on_commit_callbacks)
+    assert _notified(rows[0].ticket) == _notified(single) == {("tech0@company.com", "new_ticket"),
+                                                             ("tech1@company.com", "new_ticket")}
+    assert _notified(rows[1].ticket) == {("general@company.com", "new_ticket")}
+    assert ("tech0@company.com", "customer_replied") in _notified(assigned)
+    text = Notification.objects.get(recipient=tech[1], ticket=rows[0].ticket).text
+    assert text == f"New ticket #{rows[0].ticket.pk} in Technical Support: Batch one"
+
+
+def test_bulk_notification_emails_follow_preferences(departments, mailoutbox, django_capture_on_commit_callbacks):
+    """A member who chose new-ticket emails gets one per ticket of the batch; the others none."""
+    AutomationRule.objects.update(is_active=False)
+    keen = StaffFactory(departments=[departments["tech"]], email="keen@company.com")
+    StaffFactory(departments=[departments["tech"]], email="quiet@company.com")
+    notifications.set_email_kinds(user=keen, kinds=["new_ticket"])
+    run_bulk([build(to="tech@company.com", subject=f"Mail {i}", message_id=f"<pref{i}@x>") for i in range(3)],
+             django_capture_on_commit_callbacks)
+    staff_mail = [m for m in mailoutbox if m.to[0].endswith("@company.com")]
+    assert sorted(m.subject for m in staff_mail if m.to == ["keen@company.com"]) == sorted(
+        f"New ticket #{t.pk} in Technical Support: {t.subject}" for t in Ticket.objects.all())
+    assert not [m for m in staff_mail if m.to == ["quiet@company.com"]]
+
+
+def test_bulk_runs_event_rules_once_per_ticket_and_reply(departments, django_capture_on_commit_callbacks):
+    """A "ticket created" rule with a department condition runs for the batch's matching tickets
+    only, once each; a "customer replied" rule runs once per reply."""
+    AutomationRule.objects.update(is_active=False)
+    created = AutomationRule.objects.create(
+        name="Tech intake", trigger=Trigger.TICKET_CREATED,
+        conditions=[{"field": "department", "in": ["Technical Support"]}],
+        actions=[{"action": "add_note", "text": "triage {ticket_number}"}])
+    replied = AutomationRule.objects.create(name="Reply seen", trigger=Trigger.CUSTOMER_REPLIED,
+                                            actions=[{"action": "add_note", "text": "reply seen"}])
+    rows = run_bulk([build(to="tech@company.com", subject="A", message_id="<ra@x>"),
+                     build(to="tech@company.com", subject="B", message_id="<rb@x>"),
+                     build(to="billing@company.com", subject="C", message_id="<rc@x>"),
+                     build(subject="Re: A", body="one", message_id="<rd@x>", headers={"In-Reply-To": "<ra@x>"}),
+                     build(subject="Re: A", body="two", message_id="<re@x>", headers={"In-Reply-To": "<ra@x>"})],
+                    django_capture_on_commit_callbacks)
+    a, b, c = (rows[i].ticket for i in range(3))
+    assert sorted(AutomationRun.objects.filter(rule=created).values_list("ticket_id", "state")) == [
+        (a.pk, "done"), (b.pk, "done")]
+    for ticket in (a, b):
+        assert ticket.messages.filter(kind="note", body_text=f"triage {ticket.pk}").count() == 1
+    assert not c.messages.filter(kind="note").exists()
+    assert a.messages.filter(kind="note", body_text="reply seen").count() == 2
+    assert AutomationRun.objects.filter(rule=replied, ticket=a).count() == 2
+
+
+def test_receipts_of_a_batch_survive_a_dropped_connection(departments, mailoutbox, monkeypatch,
+                                                           django_capture_on_commit_callbacks):
+    """If the mail server drops the connection halfway through a batch's receipts, the unsent
+    ones are sent on the retry and none goes out twice."""
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from helpdesk.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)  # let the eager task retry itself
+
+    real = EmailBackend.send_messages
+    dropped: list[str] = []
+
+    def flaky(self, messages):
+        if messages[0].to == ["second@client.example"] and not dropped:
+            dropped.append(messages[0].to[0])
+            raise smtplib.SMTPServerDisconnected("connection lost")
+        return real(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    run_bulk([build(sender=f"{who}@client.example", subject=f"Hello {who}", message_id=f"<{who}@x>")
+              for who in ("first", "second", "third")], django_capture_on_commit_callbacks)
+    assert dropped == ["second@client.example"]
+    assert sorted(m.to[0] for m in mailoutbox) == ["first@client.example", "second@client.example",
+                                                   "third@client.example"]
+    assert set(TicketMessage.objects.filter(kind="system").values_list("delivery_status", flat=True)) == {"sent"}
+
+
+# --- bursts: one queued task takes the waiting emails along ---------------------------------
+
+
+def test_a_burst_queues_one_task_and_full_batches_queue_the_next(departments, settings, monkeypatch,
+                                                                  django_capture_on_commit_callbacks):
+    """Emails stored while a processing task waits to start queue no task of their own: that
+    task takes them along, a full batch queues the next one at once, and every email is
+    processed once. After the burst, the next email queues a task again."""
+    settings.HELPDESK_INBOUND_BATCH = 2
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.process_inbound_email, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        for i in range(5):
+            store_inbound_email(raw=build(subject=f"Burst {i}", message_id=f"<burst{i}@x>"))
+    assert len(queued) == 1
+    runs = 0
+    while queued:
+        runs += 1
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.process_inbound_email(*queued.pop(0))
+    assert runs == 3  # 2 + 2 + 1
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [f"Burst {i}" for i in range(5)]
+    assert set(InboundEmail.objects.values_list("state", "attempts")) == {("done", 1)}
+    with django_capture_on_commit_callbacks(execute=True):
+        store_inbound_email(raw=build(subject="Later", message_id="<later@x>"))
+    assert len(queued) == 1
+
+
+def test_requeue_sweep_queues_one_task_per_batch_of_forgotten_emails(departments, settings, monkeypatch):
+    """Emails no task picked up (lost with the broker) are queued again, one task per batch."""
+    settings.HELPDESK_INBOUND_BATCH = 2
+    queued: list[tuple] = []
+    monkeypatch.setattr(tasks.process_inbound_email, "delay", lambda *args: queued.append(args))
+    ids = [r.inbound.pk for r in store_inbound_batch(raws=[build(subject=f"Lost {i}", message_id=f"<lost{i}@x>")
+                                                           for i in range(5)])]
+    assert requeue_inbound_emails(older_than_seconds=0) == 5
+    assert queued == [(ids[0],), (ids[2],), (ids[4],)]

@@ -105,7 +105,7 @@ def test_database_outage_exits_75_then_redelivery_succeeds(departments, django_c
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_pipe_twice_and_concurrently_yields_one_ticket(departments):
     """The same email piped by six processes at once, then once more, is one email and one ticket."""
     raw = build(message_id="<race@client.example>", subject="Race")
@@ -131,7 +131,7 @@ def test_pipe_twice_and_concurrently_yields_one_ticket(departments):
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_concurrent_workers_process_one_email_once(departments):
     """Four workers processing the same stored email at once write one ticket."""
     stored = store_inbound_email(raw=build(message_id="<workers@client.example>"), queue=False).inbound

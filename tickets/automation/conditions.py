@@ -1,6 +1,7 @@
 """A rule's conditions as one queryset filter, so a sweep checks them for every due ticket in
-the same indexed query, and an event checks them with one `exists()`. Business hours are the
-one condition that is not SQL: it is checked per department with the department's calendar."""
+the same indexed query, and a batch of events checks them with one query per rule. Business
+hours are the one condition that is not SQL: it is checked per department with the
+department's calendar."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -64,7 +65,3 @@ def filter_tickets(qs: QuerySet[Ticket], conditions: list[dict[str, Any]], *, no
     keep = [dept for dept in department_ids if sla.is_open(now, schedule_for(dept)) is wanted]
     return qs.filter(department_id__in=keep)
 
-
-def ticket_matches(ticket_id: int, conditions: list[dict[str, Any]], *, now: datetime) -> bool:
-    """Return True when the ticket meets every condition at `now`."""
-    return filter_tickets(Ticket.objects.filter(pk=ticket_id), conditions, now=now).exists()

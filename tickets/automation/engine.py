@@ -20,12 +20,12 @@ from typing import Any
 
 from celery import current_app
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import DateTimeField, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from tickets import hooks
-from tickets.automation.conditions import filter_tickets, ticket_matches
+from tickets.automation.conditions import filter_tickets
 from tickets.automation.registry import ActionContext, get_action
 from tickets.batch_memo import memoized
 from tickets.models import AutomationRule, AutomationRun, Ticket, TicketEvent
@@ -64,12 +64,17 @@ def active_rules(trigger: str) -> list[AutomationRule]:
 
 def claim(rule: AutomationRule, items: Iterable[tuple[int, str]], *, now: datetime) -> list[int]:
     """Record a pending run for each (ticket id, occurrence) not yet run; return the new run ids."""
+    return [run_id for run_id, _ticket_id, _occurrence in claim_items(rule, items, now=now)]
+
+
+def claim_items(rule: AutomationRule, items: Iterable[tuple[int, str]], *, now: datetime) -> list[tuple[int, int, str]]:
+    """Like claim(), returning (run id, ticket id, occurrence) for each run that was new."""
     items = list(items)
     if not items:
         return []
     table = AutomationRun._meta.db_table
     created = connection.ops.adapt_datetimefield_value(now)
-    new_ids: list[int] = []
+    new: list[tuple[int, int, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Two array parameters per batch instead of thousands of scalars.
@@ -79,12 +84,12 @@ def claim(rule: AutomationRule, items: Iterable[tuple[int, str]], *, now: dateti
                     f"INSERT INTO {table} (rule_id, ticket_id, occurrence, state, result, error, created_at) "
                     f"SELECT %s, t.ticket_id, t.occurrence, %s, '[]'::jsonb, '', %s "
                     f"FROM unnest(%s::bigint[], %s::text[]) AS t(ticket_id, occurrence) "
-                    f"ON CONFLICT (rule_id, ticket_id, occurrence) DO NOTHING RETURNING id",
+                    f"ON CONFLICT (rule_id, ticket_id, occurrence) DO NOTHING RETURNING id, ticket_id, occurrence",
                     [rule.pk, AutomationRun.State.PENDING, created,
                      [i for i, _ in chunk], [o[:80] for _, o in chunk]],
                 )
-                new_ids += [row[0] for row in cursor.fetchall()]
-            return new_ids
+                new += [tuple(row) for row in cursor.fetchall()]
+            return new
         for start in range(0, len(items), 500):
             chunk = items[start:start + 500]
             values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
@@ -93,11 +98,12 @@ def claim(rule: AutomationRule, items: Iterable[tuple[int, str]], *, now: dateti
                 params += [rule.pk, ticket_id, occurrence[:80], AutomationRun.State.PENDING, "[]", "", created]
             cursor.execute(
                 f"INSERT INTO {table} (rule_id, ticket_id, occurrence, state, result, error, created_at) "
-                f"VALUES {values} ON CONFLICT (rule_id, ticket_id, occurrence) DO NOTHING RETURNING id",
+                f"VALUES {values} ON CONFLICT (rule_id, ticket_id, occurrence) DO NOTHING "
+                f"RETURNING id, ticket_id, occurrence",
                 params,
             )
-            new_ids += [row[0] for row in cursor.fetchall()]
-    return new_ids
+            new += [tuple(row) for row in cursor.fetchall()]
+    return new
 
 
 def _send_to_worker(run_ids: list[int], chain: list[int]) -> None:
@@ -120,22 +126,33 @@ def dispatch(run_ids: Sequence[int], chain: Iterable[int] = ()) -> None:
 # --- event triggers ------------------------------------------------------------------------
 
 
-def _occurrence(event: str, ticket_id: int, payload: dict[str, Any]) -> str:
-    if event == "ticket_created":
-        return "created"
-    if payload.get("message_id"):
-        return f"message:{payload['message_id']}"
+def _occurrences(event: str, payloads: Sequence[dict[str, Any]]) -> list[str]:
+    """Return the occurrence of each payload: what makes two announcements the same event."""
     kinds = EVENT_KINDS.get(event)
-    if kinds:
-        latest = (
-            TicketEvent.objects.filter(ticket_id=ticket_id, kind__in=kinds).order_by("-id").values_list("id", flat=True)
-        ).first()
-        return f"event:{latest}"
-    return f"{event}:{timezone.now():%Y%m%d%H%M%S%f}"
+    latest: dict[int, int] = {}
+    if kinds and any(not p.get("message_id") for p in payloads):
+        latest = dict(
+            TicketEvent.objects.filter(ticket_id__in={p["ticket_id"] for p in payloads}, kind__in=kinds)
+            .order_by().values("ticket_id").annotate(last=Max("id")).values_list("ticket_id", "last")
+        )
+    occurrences: list[str] = []
+    for payload in payloads:
+        if event == "ticket_created":
+            occurrences.append("created")
+        elif payload.get("message_id"):
+            occurrences.append(f"message:{payload['message_id']}")
+        elif kinds:
+            occurrences.append(f"event:{latest.get(payload['ticket_id'])}")
+        else:
+            occurrences.append(f"{event}:{timezone.now():%Y%m%d%H%M%S%f}")
+    return [o[:80] for o in occurrences]
 
 
-def on_ticket_event(*, event: str, ticket_id: int, **payload: Any) -> None:
-    """A hooks listener: claim and queue a run of every matching rule for this event."""
+def on_ticket_events(*, event: str, payloads: Sequence[dict[str, Any]], **_kwargs: Any) -> None:
+    """A hooks batch listener: claim and queue a run of every matching rule for each announcement.
+
+    One condition query and one claiming insert per rule for the whole batch.
+    """
     trigger = EVENT_TRIGGERS.get(event)
     if trigger is None:
         return
@@ -144,24 +161,37 @@ def on_ticket_event(*, event: str, ticket_id: int, **payload: Any) -> None:
     if not rules or len(chain) >= MAX_CHAIN:
         return
     now = timezone.now()
-    occurrence = _occurrence(event, ticket_id, payload)
-    run_ids: list[int] = []
-    responding: set[int] = set()
+    all_items = list(zip([p["ticket_id"] for p in payloads], _occurrences(event, payloads), strict=True))
+    items = list(dict.fromkeys(all_items))  # the same announcement twice is one occurrence
+    responding: dict[tuple[int, str], set[int]] = {item: set() for item in items}
+    runs: dict[tuple[int, str], list[int]] = {item: [] for item in items}
     for rule in rules:
         if rule.pk in chain:
             continue
-        if trigger == Trigger.STATUS_CHANGED and rule.trigger_status_id and (
-            payload.get("after_id") != rule.trigger_status_id
-        ):
+        wanted = list(dict.fromkeys(
+            item for item, payload in zip(all_items, payloads, strict=True)
+            if not (trigger == Trigger.STATUS_CHANGED and rule.trigger_status_id
+                    and payload.get("after_id") != rule.trigger_status_id)
+        ))
+        if not wanted:
             continue
-        if ticket_matches(ticket_id, rule.conditions, now=now):
-            claimed = claim(rule, [(ticket_id, occurrence)], now=now)
-            run_ids += claimed
-            if claimed:
-                responding.add(rule.pk)
+        matching = set(
+            filter_tickets(Ticket.objects.filter(pk__in={t for t, _o in wanted}), rule.conditions, now=now)
+            .values_list("pk", flat=True)
+        )
+        for run_id, ticket_id, occurrence in claim_items(
+            rule, [item for item in wanted if item[0] in matching], now=now
+        ):
+            runs[(ticket_id, occurrence)].append(run_id)
+            responding[(ticket_id, occurrence)].add(rule.pk)
     # Rules answering the same event join the chain together, so one's change cannot
     # re-trigger another that already answered it (two rules undoing each other run once each).
-    dispatch(run_ids, chain | responding)
+    by_chain: dict[frozenset[int], list[int]] = {}
+    for item in items:
+        if runs[item]:
+            by_chain.setdefault(frozenset(chain | responding[item]), []).extend(runs[item])
+    for rules_chain, run_ids in by_chain.items():
+        dispatch(run_ids, rules_chain)
 
 
 def on_sla_breached(*, event: str, ticket_ids: Sequence[int], metric: str, **payload: Any) -> None:
@@ -184,7 +214,7 @@ def on_sla_breached(*, event: str, ticket_ids: Sequence[int], metric: str, **pay
 
 def subscribe() -> None:
     for event in EVENT_TRIGGERS:
-        hooks.subscribe(event, on_ticket_event)
+        hooks.subscribe_batch(event, on_ticket_events)
     hooks.subscribe("sla_breached", on_sla_breached)
 
 

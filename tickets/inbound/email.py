@@ -1,10 +1,11 @@
 """Raw RFC 5322 bytes -> InboundMessage. No database access.
 
 How it copes with what real mail does:
-- The standard library parses (`email.policy.default`). Header values are read raw and decoded
-  here (`_header`: raw 8-bit bytes as UTF-8 else cp1252, RFC 2047 words leniently), which is
-  several times faster than the header registry and never raises; address headers are split
-  before decoding so an encoded comma cannot break an address.
+- The standard library parses (`email.policy.default`, with a header registry that remembers
+  the short headers it parsed: the parser asks for Content-Type again and again). Header values
+  are read raw and decoded here (`_header`: raw 8-bit bytes as UTF-8 else cp1252, RFC 2047
+  words leniently), which is several times faster than the header registry and never raises;
+  address headers are split before decoding so an encoded comma cannot break an address.
 - Text parts are decoded by `_decode_text`: the declared charset (normalised), then strict UTF-8,
   then cp1252 with replacement. An unknown or empty charset never raises.
 - HTML-only mail keeps a sanitised copy (nh3, cid: images allowed) and a derived plain text.
@@ -16,6 +17,7 @@ How it copes with what real mail does:
 """
 
 import codecs
+import functools
 import hashlib
 import re
 import tempfile
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.header import decode_header, make_header
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
@@ -35,8 +38,27 @@ from tickets.threading import SUBJECT_TOKEN
 
 # Attachments bigger than this are spooled to a temporary file instead of kept in memory.
 SPOOL_BYTES = 1024 * 1024
-_HEADER_PARSER = BytesHeaderParser(policy=policy.default)
-_PARSER = BytesParser(policy=policy.default)
+
+
+class _RememberingHeaders(HeaderRegistry):
+    """policy.default's header registry, remembering what it parsed: the parser itself asks for
+    a part's Content-Type and Content-Transfer-Encoding again and again, and most emails share
+    those values, so the same short header is parsed once (about twice the parsing speed).
+    Header objects are never modified after parsing."""
+
+    def __call__(self, name: str, value: str) -> object:
+        if len(value) > 300:  # long values (References, Received) are rarely asked for twice
+            return super().__call__(name, value)
+        return self._remembered(name, value)
+
+    @functools.lru_cache(maxsize=2048)  # noqa: B019 (one registry for the life of the process)
+    def _remembered(self, name: str, value: str) -> object:
+        return super().__call__(name, value)
+
+
+_POLICY = policy.default.clone(header_factory=_RememberingHeaders())
+_HEADER_PARSER = BytesHeaderParser(policy=_POLICY)
+_PARSER = BytesParser(policy=_POLICY)
 
 
 class NotAnEmail(ValueError):

@@ -63,6 +63,10 @@ class InboundEmail(models.Model):
         _("deliveries"), default=1, help_text=_("How often the same email arrived; only the first is processed.")
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # A reply whose parent email is still being processed elsewhere waits for it (see
+    # tickets.inbound_services.ParentPending): how often it waited, and not before when again.
+    parent_waits = models.PositiveSmallIntegerField(_("waits for its parent email"), default=0)
+    retry_at = models.DateTimeField(_("not processed before"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
     department = models.ForeignKey(
         "tickets.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

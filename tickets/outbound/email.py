@@ -1,34 +1,55 @@
 """Build and send the email for a staff reply: subject token, our signed Message-ID,
-In-Reply-To/References to the customer's last message, the agent's signature, attachments."""
+In-Reply-To/References to the customer's last message, the agent's signature, attachments.
+
+`send_ticket_messages` sends many at once (the receipts of a bulk intake batch) over one SMTP
+connection, with one query for their threads and one for their attachments; each message is
+marked sent right after its own send, so a retry after a crash re-sends none that went out.
+"""
 
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from tickets.models import Ticket, TicketMessage
+from tickets.models import TicketMessage
 from tickets.threading import make_message_id, subject_with_token
 
 logger = logging.getLogger(__name__)
 
 
-def _references(ticket: Ticket, upto: TicketMessage) -> tuple[str, list[str]]:
-    ids = list(
-        TicketMessage.objects.filter(ticket=ticket, created_at__lte=upto.created_at)
-        .exclude(pk=upto.pk)
+Thread = list[tuple[int, object, str, str]]  # (message pk, created_at, Message-ID, kind), oldest first
+
+
+def _threads(ticket_ids: set[int]) -> dict[int, Thread]:
+    """Return the messages of these tickets that carry a Message-ID (no notes), oldest first."""
+    threads: dict[int, Thread] = {tid: [] for tid in ticket_ids}
+    rows = (
+        TicketMessage.objects.filter(ticket_id__in=ticket_ids)
         .exclude(message_id="")
         .exclude(kind=TicketMessage.Kind.NOTE)
         .order_by("created_at", "id")
-        .values_list("message_id", "kind")
+        .values_list("ticket_id", "pk", "created_at", "message_id", "kind")
     )
+    for ticket_id, pk, created_at, message_id, kind in rows:
+        threads[ticket_id].append((pk, created_at, message_id, kind))
+    return threads
+
+
+def _references(thread: Thread, upto: TicketMessage) -> tuple[str, list[str]]:
+    ids = [(mid, kind) for pk, created_at, mid, kind in thread if created_at <= upto.created_at and pk != upto.pk]
     customer_ids = [mid for mid, kind in ids if kind == TicketMessage.Kind.CUSTOMER]
     in_reply_to = customer_ids[-1] if customer_ids else (ids[-1][0] if ids else "")
     return in_reply_to, [mid for mid, _ in ids][-20:]
 
 
-def build_email(message: TicketMessage) -> EmailMultiAlternatives:
-    """Return the outgoing email for a staff reply or automatic message (not yet sent)."""
+def build_email(message: TicketMessage, *, thread: Thread | None = None) -> EmailMultiAlternatives:
+    """Return the outgoing email for a staff reply or automatic message (not yet sent).
+
+    `thread` is the ticket's messages as `_threads` returns them (read here when not given).
+    """
     ticket = message.ticket
     department = ticket.department
     from_email = f"{department.name} <{department.email}>" if department.email else settings.DEFAULT_FROM_EMAIL
@@ -36,7 +57,9 @@ def build_email(message: TicketMessage) -> EmailMultiAlternatives:
     profile = getattr(message.author, "staff_profile", None) if message.author_id else None
     if profile and profile.signature:
         body = f"{body.rstrip()}\n\n-- \n{profile.signature}"
-    in_reply_to, references = _references(ticket, message)
+    if thread is None:
+        thread = _threads({ticket.pk})[ticket.pk]
+    in_reply_to, references = _references(thread, message)
     headers = {
         "Message-ID": message.message_id,
         "X-Helpdesk-Ticket": str(ticket.pk),
@@ -63,26 +86,87 @@ def build_email(message: TicketMessage) -> EmailMultiAlternatives:
     return email
 
 
-def send_ticket_message(*, message_id: int) -> None:
-    """Send one staff reply by email and record the outcome on the message."""
-    message = TicketMessage.objects.select_related(
+def _outgoing(message_ids: Sequence[int]) -> QuerySet[TicketMessage]:
+    return TicketMessage.objects.select_related(
         "ticket__department", "ticket__contact", "author__staff_profile"
-    ).get(pk=message_id)
+    ).filter(pk__in=list(message_ids)).order_by("pk")
+
+
+def _sendable(message: TicketMessage) -> bool:
+    """Return whether to send this message now; a message without an address is marked failed."""
     if message.kind not in (TicketMessage.Kind.STAFF, TicketMessage.Kind.SYSTEM):
-        return
+        return False
     if message.delivery_status == "sent":
-        return
+        return False
     if not message.ticket.reply_email:
         TicketMessage.objects.filter(pk=message.pk).update(delivery_status="failed", delivery_error="no address")
-        return
+        return False
     if not message.message_id:
+        # Signed with the message's own key, so the same id on every attempt.
         message.message_id = make_message_id(ticket_id=message.ticket_id, message_ref=message.pk)
-        TicketMessage.objects.filter(pk=message.pk).update(message_id=message.message_id)
-    started = timezone.now()
-    build_email(message).send(fail_silently=False)
-    TicketMessage.objects.filter(pk=message.pk).update(delivery_status="sent", delivery_error="")
+    return True
+
+
+def _sent(message: TicketMessage, started: object) -> None:
+    TicketMessage.objects.filter(pk=message.pk).update(
+        delivery_status="sent", delivery_error="", message_id=message.message_id
+    )
     logger.info(
         "reply emailed",
         extra={"ticket": message.ticket_id, "ticket_message": message.pk,
                "ms": int((timezone.now() - started).total_seconds() * 1000)},
     )
+
+
+def send_ticket_message(*, message_id: int) -> None:
+    """Send one staff reply by email and record the outcome on the message."""
+    message = _outgoing([message_id]).get()
+    if not _sendable(message):
+        return
+    started = timezone.now()
+    build_email(message).send(fail_silently=False)
+    _sent(message, started)
+
+
+def send_ticket_messages(*, message_ids: Sequence[int]) -> list[int]:
+    """Send many staff replies or automatic messages by email over one connection.
+
+    Each is recorded as sent right after its own send. Returns the ids whose sending failed with
+    a connection or SMTP error (OSError), for the caller to retry; other errors are logged and
+    leave the message pending, as for one message.
+    """
+    messages = [m for m in _outgoing(message_ids).prefetch_related("attachments") if _sendable(m)]
+    if not messages:
+        return []
+    threads = _threads({m.ticket_id for m in messages})
+    failed: list[int] = []
+    connection = get_connection()
+    try:
+        connection.open()
+    except OSError:
+        logger.exception("cannot open the mail connection", extra={"count": len(messages)})
+        return [m.pk for m in messages]
+    try:
+        for index, message in enumerate(messages):
+            started = timezone.now()
+            try:
+                email = build_email(message, thread=threads[message.ticket_id])
+                email.connection = connection
+                email.send(fail_silently=False)
+            except OSError:
+                logger.exception("reply not emailed; will retry", extra={"ticket_message": message.pk})
+                failed.append(message.pk)
+                try:  # the session may be broken: start a fresh one for the rest
+                    connection.close()
+                    connection.open()
+                except OSError:
+                    failed += [m.pk for m in messages[index + 1:]]
+                    break
+                continue
+            except Exception:
+                logger.exception("reply not emailed", extra={"ticket_message": message.pk})
+                continue
+            _sent(message, started)
+    finally:
+        connection.close()
+    return failed

@@ -119,12 +119,16 @@ class Command(BaseCommand):
                     queue_inbound_email(pk)
                 counts["queued"] += len(todo)
             elif todo:
-                process_inbound_bulk(inbound_ids=todo, intake=intake)
-                for outcome, state in InboundEmail.objects.filter(pk__in=todo).values_list("outcome", "state"):
-                    counts[outcome or state] += 1
+                waiting.extend(process_inbound_bulk(inbound_ids=todo, intake=intake).waiting)
+                count_outcomes(set(todo) - set(waiting))
             progress.advance(len(batch), total)
             batch.clear()
 
+        def count_outcomes(ids: set[int]) -> None:
+            for outcome, state in InboundEmail.objects.filter(pk__in=ids).values_list("outcome", "state"):
+                counts[outcome or state] += 1
+
+        waiting: list[int] = []  # replies to emails another process was still working on
         for path in paths:
             for item in iter_messages(path):
                 batch.append(item)
@@ -132,6 +136,9 @@ class Command(BaseCommand):
                     flush()
         if batch:
             flush()
+        if waiting:  # their parents are done by now, as a rule; if not, the workers finish them
+            process_inbound_bulk(inbound_ids=waiting, intake=intake)
+            count_outcomes(set(waiting))
         progress.close()
         elapsed = time.monotonic() - started
         seen = sum(counts.values())
@@ -145,7 +152,7 @@ class Command(BaseCommand):
                 "new": counts["ticket_opened"], "replies": counts["reply_added"],
                 "dup": counts["duplicate"], "rejected": counts["not_email"] + sum(kept.values()),
                 "failed": counts["failed"],
-                "queued": f", queued {counts['queued']}" if counts["queued"] else "",
+                "queued": f", queued {counts['queued'] + counts['new']}" if counts["queued"] + counts["new"] else "",
             }
         )
         if kept or counts["not_email"]:
