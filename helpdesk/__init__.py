@@ -1,3 +1,3 @@
-from helpdesk.celery import app as celery_app
-
-__all__ = ["celery_app"]
+# The Celery app (helpdesk/celery.py) is imported by HelpdeskConfig.ready(), so every Django
+# process (web, worker, commands) sends tasks through it, while `manage.py pipe_email`'s fast
+# path, which never calls Django's setup, does not pay for importing Celery.

@@ -184,6 +184,9 @@ HELPDESK_INBOUND_DB_MAX_BYTES = env.integer("HELPDESK_INBOUND_DB_MAX_BYTES", 5 *
 HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS = env.integer("HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS", 600)
 # A worker takes up to this many waiting emails along in one bulk transaction.
 HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
+# Fernet keys for secrets stored in the database (IMAP passwords), comma-separated, the first
+# encrypting; empty: a key derived from SECRET_KEY (helpdesk/field_encryption.py, README).
+HELPDESK_FIELD_KEY = env.string("HELPDESK_FIELD_KEY")
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
 

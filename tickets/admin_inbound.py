@@ -70,10 +70,10 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
 
 class DepartmentMailboxForm(forms.ModelForm):
-    # Never rendered back: an empty field keeps the stored password.
+    # Write-only: never rendered back (it is stored encrypted); an empty field keeps it.
     password = forms.CharField(
         label=_("password"), required=False, widget=forms.PasswordInput(render_value=False),
-        help_text=_("Leave empty to keep the current password."),
+        help_text=_("Stored encrypted and never shown. Leave empty to keep the current password."),
     )
 
     class Meta:

@@ -38,3 +38,14 @@ class TicketsConfig(AppConfig):
         for model_name in ("crm.Client", "crm.Contract"):
             post_save.connect(_client_sla_changed, sender=model_name, dispatch_uid=f"sla-{model_name}-save")
         post_delete.connect(_client_sla_changed, sender="crm.Contract", dispatch_uid="sla-contract-delete")
+
+
+class PipeTicketsConfig(TicketsConfig):
+    """The tickets app as `manage.py pipe_email`'s fast path loads it (tickets/inbound_pipe.py):
+    its models only. Storing an email needs none of the listeners, tasks or registries that
+    ready() connects, and importing them would cost more than the storing."""
+
+    default = False  # never picked for "tickets" in INSTALLED_APPS
+
+    def ready(self) -> None:
+        pass

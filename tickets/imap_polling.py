@@ -13,6 +13,7 @@ import ssl
 
 from django.core.cache import cache
 
+from helpdesk.field_encryption import UndecryptableSecret
 from tickets.inbound_services import NotAnEmail, record_mailbox_poll, store_inbound_email
 from tickets.models import DepartmentMailbox, InboundEmail
 
@@ -45,6 +46,10 @@ def _raw_from_fetch(data: list) -> bytes | None:
 
 def poll_mailbox(mailbox: DepartmentMailbox) -> int:
     """Store every new message of one mailbox; return how many were stored."""
+    if isinstance(mailbox.password, UndecryptableSecret):
+        raise imaplib.IMAP4.error(
+            "the stored password cannot be decrypted (SECRET_KEY or HELPDESK_FIELD_KEY changed?): enter it again"
+        )
     stored = 0
     conn = _connect(mailbox)
     try:

@@ -32,19 +32,19 @@ from datetime import timedelta
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.core.mail import get_connection as get_mail_connection
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Contact, User
-from tickets import services
+from tickets import inbound_store, services
 from tickets.inbound import InboundMessage
-from tickets.inbound.email import NotAnEmail, check_raw, clean_subject, parse_email, peek, sha256
+from tickets.inbound.email import NotAnEmail, clean_subject, parse_email
+from tickets.inbound_store import QUEUED_KEY, QUEUED_SECONDS, StoreResult, store_inbound_batch
 from tickets.models import (
     Department,
     DepartmentMailbox,
@@ -69,6 +69,7 @@ __all__ = [
     "StoreResult",
     "Intake",
     "store_inbound_email",
+    "store_inbound_batch",
     "process_inbound_email",
     "receive_inbound_message",
     "reprocess_inbound_emails",
@@ -83,19 +84,9 @@ RECEIPT_FALLBACK = (
 )
 
 
-# --- storing -------------------------------------------------------------------------------
+# --- storing and queueing ------------------------------------------------------------------
 
 
-@dataclass
-class StoreResult:
-    inbound: InboundEmail
-    created: bool
-
-
-QUEUED_KEY = "tickets:inbound-task-queued"
-# After this long, a queued task that has not started (a busy worker, or a task lost with the
-# broker) no longer stops a new one; the next email's task then takes the waiting ones along.
-QUEUED_SECONDS = 10
 MAX_PARENT_WAITS = 5
 PARENT_WAIT_SECONDS = 2  # the first wait; each further one doubles
 
@@ -147,6 +138,20 @@ def parent_wait_seconds(waits: int) -> int:
     return PARENT_WAIT_SECONDS * 2 ** waits
 
 
+def store_inbound_email(
+    *, raw: bytes, recipient: str = "", source: str = InboundEmail.Source.PIPE, queue: bool = True
+) -> StoreResult:
+    """Keep the raw email durably and queue its processing after commit.
+
+    Raises NotAnEmail for input that is no email at all. A second delivery of the same email
+    (same Message-ID, or same bytes when there is none) stores nothing and only counts the
+    delivery on the first row. Database errors propagate (the pipe turns them into EX_TEMPFAIL).
+    """
+    return inbound_store.store_inbound_email(
+        raw=raw, recipient=recipient, source=source, on_commit=queue_inbound_email if queue else None
+    )
+
+
 def record_parent_waits(*, inbound_ids: Iterable[int]) -> None:
     """Leave these emails waiting for their parent emails and queue their next try."""
     now = timezone.now()
@@ -157,123 +162,6 @@ def record_parent_waits(*, inbound_ids: Iterable[int]) -> None:
             parent_waits=waits + 1, retry_at=now + timedelta(seconds=parent_wait_seconds(waits))
         )
         transaction.on_commit(lambda pk=pk, waits=waits: queue_inbound_retry(pk, countdown=parent_wait_seconds(waits)))
-
-
-def store_inbound_email(
-    *, raw: bytes, recipient: str = "", source: str = InboundEmail.Source.PIPE, queue: bool = True
-) -> StoreResult:
-    """Keep the raw email durably and queue its processing after commit.
-
-    Raises NotAnEmail for input that is no email at all. A second delivery of the same email
-    (same Message-ID, or same bytes when there is none) stores nothing and only counts the
-    delivery on the first row. Database errors propagate (the pipe turns them into EX_TEMPFAIL).
-    """
-    check_raw(raw)
-    head = peek(raw)
-    digest = sha256(raw)
-    inbound = InboundEmail(
-        sha256=digest,
-        message_id=head.message_id,
-        recipient=(recipient or "").strip().lower()[:254],
-        from_email=head.from_email,
-        subject=head.subject,
-        source=source,
-        size=len(raw),
-    )
-    if len(raw) > settings.HELPDESK_INBOUND_DB_MAX_BYTES:
-        inbound.raw_file.save(f"{digest}.eml", ContentFile(raw), save=False)
-    else:
-        inbound.raw = raw
-    try:
-        with transaction.atomic():
-            inbound.save()
-            if queue:
-                transaction.on_commit(lambda: queue_inbound_email(inbound.pk))
-    except IntegrityError:
-        if inbound.raw_file:
-            inbound.raw_file.delete(save=False)
-        existing = _existing(head.message_id, digest)
-        if existing is None:  # not a duplicate after all: a real integrity problem
-            raise
-        InboundEmail.objects.filter(pk=existing.pk).update(deliveries=F("deliveries") + 1)
-        return StoreResult(inbound=existing, created=False)
-    return StoreResult(inbound=inbound, created=True)
-
-
-def store_inbound_batch(
-    *, raws: list[bytes], recipient: str = "", source: str = InboundEmail.Source.IMPORT
-) -> list[StoreResult | NotAnEmail]:
-    """Store many emails with a few queries (import, benchmarks); nothing is queued.
-
-    Returns, per input, a StoreResult or the NotAnEmail that rejected it. Duplicates (already
-    stored, or repeated within the batch) count a delivery on the first row.
-    """
-    results: list[StoreResult | NotAnEmail | None] = [None] * len(raws)
-    fresh: dict[str, int] = {}
-    rows: list[tuple[int, InboundEmail]] = []
-    for index, raw in enumerate(raws):
-        try:
-            check_raw(raw)
-        except NotAnEmail as exc:
-            results[index] = exc
-            continue
-        head = peek(raw)
-        digest = sha256(raw)
-        key = head.message_id or f"sha:{digest}"
-        if key in fresh:
-            results[index] = fresh[key]  # type: ignore[assignment]  (resolved below)
-            continue
-        fresh[key] = index
-        row = InboundEmail(
-            sha256=digest, message_id=head.message_id, recipient=recipient.lower()[:254],
-            from_email=head.from_email, subject=head.subject, source=source, size=len(raw),
-        )
-        if len(raw) > settings.HELPDESK_INBOUND_DB_MAX_BYTES:
-            row.raw_file.save(f"{digest}.eml", ContentFile(raw), save=False)
-        else:
-            row.raw = raw
-        rows.append((index, row))
-    message_ids = [r.message_id for _, r in rows if r.message_id]
-    digests = [r.sha256 for _, r in rows if not r.message_id]
-    existing = {
-        (e.message_id or f"sha:{e.sha256}"): e
-        for e in InboundEmail.objects.filter(
-            Q(message_id__in=message_ids) | Q(sha256__in=digests, message_id="")
-        ).defer("raw")
-    } if rows else {}
-    to_insert = []
-    for index, row in rows:
-        found = existing.get(row.message_id or f"sha:{row.sha256}")
-        if found is not None:
-            results[index] = StoreResult(inbound=found, created=False)
-        else:
-            to_insert.append((index, row))
-    try:
-        with transaction.atomic():
-            InboundEmail.objects.bulk_create([row for _, row in to_insert])
-        for index, row in to_insert:
-            results[index] = StoreResult(inbound=row, created=True)
-    except IntegrityError:  # a concurrent delivery won a race: fall back to one at a time
-        for index, row in to_insert:
-            results[index] = store_inbound_email(raw=row.raw_bytes() if row.raw is not None else raws[index],
-                                                 recipient=recipient, source=source, queue=False)
-    duplicates: dict[int, int] = {}
-    for index, value in enumerate(results):
-        if isinstance(value, int):
-            first = results[value]
-            results[index] = StoreResult(inbound=first.inbound, created=False)  # type: ignore[union-attr]
-        value = results[index]
-        if isinstance(value, StoreResult) and not value.created:
-            duplicates[value.inbound.pk] = duplicates.get(value.inbound.pk, 0) + 1
-    for pk, count in duplicates.items():
-        InboundEmail.objects.filter(pk=pk).update(deliveries=F("deliveries") + count)
-    return results  # type: ignore[return-value]
-
-
-def _existing(message_id: str, digest: str) -> InboundEmail | None:
-    if message_id:
-        return InboundEmail.objects.filter(message_id=message_id).first()
-    return InboundEmail.objects.filter(sha256=digest, message_id="").first()
 
 
 # --- processing ----------------------------------------------------------------------------

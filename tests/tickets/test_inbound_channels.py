@@ -2,8 +2,10 @@
 
 import base64
 import imaplib
+from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tests.factories import ManagerFactory
@@ -176,3 +178,82 @@ def test_admin_never_renders_mailbox_password(client, departments):
     assert response.status_code == 302
     box.refresh_from_db()
     assert (box.host, box.password) == ("imap2.example", "Sup3rSecret")
+
+
+# --- IMAP passwords are encrypted at rest ---------------------------------------------------
+
+
+def stored_password(box: DepartmentMailbox) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT password FROM tickets_departmentmailbox WHERE id = %s", [box.pk])
+        return cursor.fetchone()[0]
+
+
+def test_mailbox_password_is_encrypted_in_the_database(departments):
+    """The column holds a Fernet token, not the password; the poller reads the password back."""
+    box = DepartmentMailbox.objects.create(department=departments["tech"], host="imap.example", username="u",
+                                           password="Sup3rSecret")
+    token = stored_password(box)
+    assert "Sup3rSecret" not in token and token.startswith("gAAAA")
+    assert DepartmentMailbox.objects.get(pk=box.pk).password == "Sup3rSecret"
+
+
+def test_admin_keeps_the_encrypted_password_when_left_empty(client, departments):
+    """Saving the mailbox with an empty password field keeps the password, still encrypted."""
+    client.force_login(ManagerFactory(is_superuser=True))
+    box = DepartmentMailbox.objects.create(department=departments["tech"], host="imap.example", username="u",
+                                           password="Sup3rSecret")
+    url = reverse("admin:tickets_departmentmailbox_change", args=[box.pk])
+    form = {"department": departments["tech"].pk, "host": "imap.example", "port": 993, "use_ssl": "on",
+            "username": "u", "folder": "INBOX", "is_active": "on", "last_uid": 0}
+    assert client.post(url, {**form, "password": ""}).status_code == 302
+    assert "Sup3rSecret" not in stored_password(box)
+    assert DepartmentMailbox.objects.get(pk=box.pk).password == "Sup3rSecret"
+    assert client.post(url, {**form, "password": "N3wSecret"}).status_code == 302
+    assert DepartmentMailbox.objects.get(pk=box.pk).password == "N3wSecret"
+
+
+def test_a_dedicated_key_can_be_set_later_and_rotated(departments, settings):
+    """A password encrypted with the key derived from SECRET_KEY still opens once
+    HELPDESK_FIELD_KEY is set, and is re-encrypted with the new key when saved."""
+    from cryptography.fernet import Fernet
+
+    box = DepartmentMailbox.objects.create(department=departments["tech"], host="imap.example", username="u",
+                                           password="pw")
+    settings.HELPDESK_FIELD_KEY = Fernet.generate_key().decode()
+    box = DepartmentMailbox.objects.get(pk=box.pk)
+    assert box.password == "pw"
+    box.save()
+    assert Fernet(settings.HELPDESK_FIELD_KEY.encode()).decrypt(stored_password(box).encode()) == b"pw"
+
+
+def test_a_password_no_key_opens_is_reported_and_kept(departments, settings, monkeypatch):
+    """After SECRET_KEY changed (and no dedicated key), the poller says to enter the password
+    again instead of logging in with junk, and saving the mailbox keeps the old ciphertext."""
+    monkeypatch.setattr(imap_polling.imaplib, "IMAP4_SSL", FakeIMAP)
+    box = DepartmentMailbox.objects.create(department=departments["tech"], host="imap.example", username="u",
+                                           password="pw")
+    token = stored_password(box)
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    box = DepartmentMailbox.objects.get(pk=box.pk)
+    assert box.password == ""
+    box.save()
+    assert stored_password(box) == token
+    assert imap_polling.poll_all() == 0
+    box.refresh_from_db()
+    assert "cannot be decrypted" in box.last_error
+
+
+def test_migration_encrypts_passwords_stored_in_clear(departments):
+    """Mailboxes saved before encryption (clear text in the column) are encrypted by the migration."""
+    import importlib
+
+    box = DepartmentMailbox.objects.create(department=departments["tech"], host="imap.example", username="u")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE tickets_departmentmailbox SET password = %s WHERE id = %s", ["Cl3artext", box.pk])
+    migration = importlib.import_module("tickets.migrations.0011_encrypt_mailbox_passwords")
+    editor = SimpleNamespace(connection=connection)  # the data step only uses its connection
+    migration.encrypt_passwords(None, editor)
+    migration.encrypt_passwords(None, editor)  # running twice changes nothing more
+    assert "Cl3artext" not in stored_password(box)
+    assert DepartmentMailbox.objects.get(pk=box.pk).password == "Cl3artext"

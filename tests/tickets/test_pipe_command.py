@@ -1,6 +1,9 @@
-"""pipe_email and import_emails: sysexits codes, durable storing, duplicates and concurrency."""
+"""pipe_email and import_emails: sysexits codes, durable storing, duplicates and concurrency,
+through the command and through manage.py's fast path."""
 
+import base64
 import io
+import json
 import mailbox
 import os
 import subprocess
@@ -170,3 +173,96 @@ def test_import_emails_from_maildir_mbox_and_files(departments, tmp_path, capsys
     call_command("import_emails", *args)
     out = capsys.readouterr().out
     assert "new tickets 0" in out and "duplicates skipped 6" in out
+
+
+# --- the fast path (manage.py pipe_email without Django's full start-up) -------------------
+
+BROKER = os.environ.get("CELERY_BROKER_URL", "")
+on_redis = pytest.mark.skipif(
+    connection.vendor != "postgresql" or not BROKER.startswith("redis://"),
+    reason="needs PostgreSQL and a redis:// broker (CELERY_BROKER_URL)",
+)
+
+
+@pytest.fixture
+def broker_queue():
+    """The broker's default queue, empty, and no "task queued" marker left in the cache."""
+    import redis
+
+    from tests.conftest import _forget_queued_inbound_task
+
+    client = redis.Redis.from_url(BROKER)
+    client.flushdb()
+    _forget_queued_inbound_task()
+    yield client
+    client.flushdb()
+    _forget_queued_inbound_task()
+
+
+def fast_pipe(raw: bytes, *args: str, database_url: str | None = None) -> subprocess.CompletedProcess:
+    return pipe_subprocess(raw, database_url=database_url or _db_url(), args=args,
+                           extra_env={"CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": BROKER})
+
+
+def test_fast_path_sends_the_message_celery_would_send():
+    """The task message pipe_email writes to Redis has Celery's headers and body, so a worker
+    runs it like any other (the integration test runs one)."""
+    from helpdesk.celery import app
+    from helpdesk.task_push import task_message
+
+    ours = json.loads(task_message("tickets.process_inbound_email", [42]))
+    theirs = app.amqp.as_task_v2(ours["headers"]["id"], "tickets.process_inbound_email", args=(42,), kwargs={})
+    assert set(theirs.headers) <= set(ours["headers"])
+    assert {k: ours["headers"][k] for k in ("task", "id", "root_id", "retries", "argsrepr")} == {
+        k: theirs.headers[k] for k in ("task", "id", "root_id", "retries", "argsrepr")}
+    assert json.loads(base64.b64decode(ours["body"])) == json.loads(json.dumps(theirs.body))
+    assert ours["properties"]["delivery_info"] == {"exchange": "", "routing_key": "celery"}
+
+
+@on_redis
+@pytest.mark.django_db(transaction=True)
+def test_fast_path_stores_and_queues_once_per_burst(departments, broker_queue):
+    """pipe_email stores the email and queues one processing task; an email piped while that
+    task waits to start queues none (the task takes it along); a duplicate only counts."""
+    first = build(message_id="<fast1@client.example>")
+    result = fast_pipe(first, "--recipient", "Tech@Company.com", "-v", "2")
+    assert result.returncode == 0, result.stderr
+    row = InboundEmail.objects.get()
+    assert (row.message_id, row.recipient, row.state) == ("<fast1@client.example>", "tech@company.com", "new")
+    assert f"stored inbound email {row.pk}".encode() in result.stdout
+    assert fast_pipe(build(message_id="<fast2@client.example>")).returncode == 0
+    assert fast_pipe(first).returncode == 0
+    messages = broker_queue.lrange("celery", 0, -1)
+    assert len(messages) == 1
+    message = json.loads(messages[0])
+    assert message["headers"]["task"] == "tickets.process_inbound_email"
+    assert json.loads(base64.b64decode(message["body"]))[0] == [row.pk]
+    assert InboundEmail.objects.count() == 2 and InboundEmail.objects.get(pk=row.pk).deliveries == 2
+
+
+@on_redis
+@pytest.mark.django_db(transaction=True)
+def test_fast_path_exit_codes(departments, broker_queue):
+    """Through the fast path too: not an email exits 65 with one line, a database outage 75;
+    neither queues anything."""
+    junk = fast_pipe(b"\x00\x01 not mail")
+    assert junk.returncode == 65 and junk.stderr.count(b"\n") == 1 and b"not an email" in junk.stderr
+    down = fast_pipe(build(message_id="<down@client.example>"), database_url="postgres://postgres@127.0.0.1:1/nowhere")
+    assert down.returncode == 75 and b"temporary failure" in down.stderr
+    assert InboundEmail.objects.count() == 0 and broker_queue.llen("celery") == 0
+
+
+@on_redis
+@pytest.mark.django_db(transaction=True)
+def test_fast_path_concurrent_deliveries_store_one_email(departments, broker_queue):
+    """Six simultaneous fast-path pipes of the same email store it once, with six deliveries."""
+    raw = build(message_id="<fastrace@client.example>", subject="Race")
+    env = {**os.environ, "DATABASE_URL": _db_url(), "CELERY_TASK_ALWAYS_EAGER": "0", "CELERY_BROKER_URL": BROKER,
+           "LOG_LEVEL": "WARNING"}
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "pipe_email"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env) for _ in range(6)]
+    for proc in procs:
+        proc.stdin.write(raw)
+        proc.stdin.close()
+    assert [proc.wait(timeout=60) for proc in procs] == [0] * 6, [p.stderr.read() for p in procs]
+    assert InboundEmail.objects.get().deliveries == 6

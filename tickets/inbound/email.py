@@ -31,8 +31,6 @@ from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from html.parser import HTMLParser
 
-import nh3
-
 from tickets.inbound import InboundAttachment, InboundMessage
 from tickets.threading import SUBJECT_TOKEN
 
@@ -379,6 +377,8 @@ _URL_SCHEMES = {"http", "https", "mailto", "cid", "tel"}
 
 def sanitise_html(html: str) -> str:
     """Return HTML safe to show to agents: nh3 defaults plus cid: images."""
+    import nh3  # here, not at the top: pipe_email only peeks at headers and starts faster without it
+
     try:
         return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer nofollow")
     except Exception:

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.field_encryption import EncryptedTextField
+
 
 def inbound_raw_path(instance: "InboundEmail", filename: str) -> str:
     return f"inbound/{timezone.now():%Y/%m}/{instance.sha256}.eml"
@@ -115,7 +117,8 @@ class DepartmentMailbox(models.Model):
     port = models.PositiveIntegerField(_("port"), default=993)
     use_ssl = models.BooleanField(_("SSL/TLS"), default=True)
     username = models.CharField(_("user name"), max_length=255)
-    password = models.CharField(_("password"), max_length=255, blank=True)
+    # Encrypted at rest (helpdesk/field_encryption.py); the admin never shows it back.
+    password = EncryptedTextField(_("password"), blank=True)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     is_active = models.BooleanField(_("active"), default=True)
     uid_validity = models.BigIntegerField(default=0, editable=False)

@@ -5,6 +5,11 @@ Exit codes follow sysexits.h, which mail servers understand:
   65 EX_DATAERR   the input is not an email at all; the reason is one line on stderr
   75 EX_TEMPFAIL  the database cannot be reached (or anything else failed): the mail server
                   keeps the message and retries later, so nothing is lost
+
+`manage.py pipe_email` normally does not get here: its fast path (tickets/inbound_pipe.py)
+stores the email the same way without Django's full start-up. This command runs when the fast
+path steps aside (tasks run eagerly, a broker other than Redis, unknown options) and for
+call_command().
 """
 
 import sys
