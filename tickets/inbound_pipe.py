@@ -22,15 +22,51 @@ is still stored and the beat sweep `tickets.requeue_inbound_emails` queues it.
 import logging
 import os
 import sys
-from typing import NoReturn
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, NoReturn
 
+# pipe_email's exit codes (sysexits.h, which mail servers understand).
 EX_OK = 0
-EX_DATAERR = 65
-EX_TEMPFAIL = 75
+EX_DATAERR = 65  # not an email at all: the mail server bounces it
+EX_TEMPFAIL = 75  # the database cannot be reached, or anything else failed: the mail server retries
 PIPE_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "crm", "tickets.apps.PipeTicketsConfig"]
 TASK = "tickets.process_inbound_email"
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PipeOutcome:
+    """What pipe_email answers a mail server: its exit code, a line for stderr, a line for -v 2."""
+
+    code: int
+    error: str = ""
+    stored: str = ""
+
+
+def temporary_failure(exc: BaseException) -> PipeOutcome:
+    """Return EX_TEMPFAIL with a one-line reason (database down, disk full, ...)."""
+    reason = " ".join(str(exc).split())[:300]
+    return PipeOutcome(
+        EX_TEMPFAIL, error=f"pipe_email: temporary failure, try again later: {type(exc).__name__}: {reason}"
+    )
+
+
+def pipe_email_outcome(*, store: Callable[..., Any], raw: bytes, recipient: str) -> PipeOutcome:
+    """Store one piped email with `store` (a store_inbound_email) and say how pipe_email exits;
+    the fast path here and the pipe_email command both answer through it."""
+    from tickets.inbound.email import NotAnEmail
+
+    try:
+        result = store(raw=raw, recipient=recipient)
+    except NotAnEmail as exc:
+        return PipeOutcome(EX_DATAERR, error=f"pipe_email: not an email: {exc}")
+    except Exception as exc:  # let the mail server retry
+        return temporary_failure(exc)
+    return PipeOutcome(EX_OK, stored=f"stored inbound email {result.inbound.pk}"
+                                     + ("" if result.created else " (duplicate)"))
 
 
 def _options(argv: list[str]) -> tuple[str, int] | None:
@@ -132,22 +168,18 @@ def main(argv: list[str]) -> int | None:
 
         logging.config.dictConfig(settings.LOGGING)
         apps.populate(PIPE_APPS)
-        from tickets.inbound_store import NotAnEmail, store_inbound_email
+        from tickets.inbound_store import store_inbound_email
 
-        try:
-            result = store_inbound_email(raw=raw, recipient=recipient,
-                                         on_commit=lambda pk: _queue(settings, pk))
-        except NotAnEmail as exc:
-            sys.stderr.write(f"pipe_email: not an email: {exc}\n")
-            return EX_DATAERR
-    except Exception as exc:  # database down, disk full, ...: let the mail server retry
-        reason = " ".join(str(exc).split())[:300]
-        sys.stderr.write(f"pipe_email: temporary failure, try again later: {type(exc).__name__}: {reason}\n")
-        return EX_TEMPFAIL
-    if verbosity > 1:
-        duplicate = "" if result.created else " (duplicate)"
-        sys.stdout.write(f"stored inbound email {result.inbound.pk}{duplicate}\n")
-    return EX_OK
+        outcome = pipe_email_outcome(
+            store=partial(store_inbound_email, on_commit=lambda pk: _queue(settings, pk)), raw=raw, recipient=recipient
+        )
+    except Exception as exc:  # the settings' logging or the app registry: let the mail server retry
+        outcome = temporary_failure(exc)
+    if outcome.error:
+        sys.stderr.write(outcome.error + "\n")
+    elif verbosity > 1:
+        sys.stdout.write(outcome.stored + "\n")
+    return outcome.code
 
 
 def exit_now(code: int) -> NoReturn:

@@ -16,10 +16,6 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandParser
 
-EX_OK = 0
-EX_DATAERR = 65
-EX_TEMPFAIL = 75
-
 
 class Command(BaseCommand):
     help = "Store one email read from standard input as an inbound email and queue its processing."
@@ -36,18 +32,12 @@ class Command(BaseCommand):
     verbosity = 1
 
     def pipe(self, stream: object, *, recipient: str) -> int:
-        from tickets.inbound_services import NotAnEmail, store_inbound_email
+        from tickets.inbound_pipe import pipe_email_outcome
+        from tickets.inbound_services import store_inbound_email
 
-        raw = stream.read()
-        try:
-            result = store_inbound_email(raw=raw, recipient=recipient)
-        except NotAnEmail as exc:
-            self.stderr.write(f"pipe_email: not an email: {exc}")
-            return EX_DATAERR
-        except Exception as exc:  # database down, disk full, ...: let the mail server retry
-            reason = " ".join(str(exc).split())[:300]
-            self.stderr.write(f"pipe_email: temporary failure, try again later: {type(exc).__name__}: {reason}")
-            return EX_TEMPFAIL
-        if self.verbosity > 1:
-            self.stdout.write(f"stored inbound email {result.inbound.pk}" + ("" if result.created else " (duplicate)"))
-        return EX_OK
+        outcome = pipe_email_outcome(store=store_inbound_email, raw=stream.read(), recipient=recipient)
+        if outcome.error:
+            self.stderr.write(outcome.error)
+        elif self.verbosity > 1:
+            self.stdout.write(outcome.stored)
+        return outcome.code
