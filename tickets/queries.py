@@ -45,11 +45,11 @@ def can_see_ticket(*, user: object, ticket: Ticket) -> bool:
     return user.departments.filter(pk=ticket.department_id).exists()
 
 
-def get_ticket_for_agent(*, user: object, number: int, lookups: "Lookups | None" = None) -> Ticket:
+def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
     """Return the ticket if this staff member may see it; 404 otherwise (never 403: no leaks).
 
-    Its status, priority, department and service come from `lookups` when given (else they load
-    lazily, one small query each): see Lookups.
+    Its status, priority, department and service load lazily (one small query each), or a page
+    that has them loaded attaches them (attach_lookups): see Lookups.
     """
     try:
         ticket = Ticket.objects.select_related("assignee", "contact", "client").order_by().get(pk=number)
@@ -57,8 +57,6 @@ def get_ticket_for_agent(*, user: object, number: int, lookups: "Lookups | None"
         raise Http404
     if not can_see_ticket(user=user, ticket=ticket):
         raise Http404
-    if lookups is not None:
-        attach_lookups([ticket], lookups)
     return ticket
 
 
