@@ -7,8 +7,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     if sys.argv[1:2] == ["pipe_email"]:
         # A mail server runs this once per email: store it without Django's full start-up
-        # (tickets/inbound_pipe.py); None means the ordinary command does it.
-        from tickets import inbound_pipe
+        # (tickets/intake/pipe.py); None means the ordinary command does it.
+        from tickets.intake import pipe as inbound_pipe
 
         code = inbound_pipe.main(sys.argv[2:])
         if code is not None:

@@ -95,7 +95,7 @@ def setup_data(senders: list[str]) -> None:
 def parse_floor(raws: list[bytes]) -> float:
     from django.conf import settings
 
-    from tickets.inbound.email import parse_email
+    from tickets.intake.email import parse_email
 
     started = time.perf_counter()
     for raw in raws:
@@ -107,7 +107,7 @@ def insert_floor(raws: list[bytes]) -> float:
     """Bare inserts of what intake writes per email (raw row, ticket, message), in bulk."""
     from django.db import transaction
 
-    from tickets.inbound.email import sha256
+    from tickets.intake.email import sha256
     from tickets.models import Department, InboundEmail, Priority, Ticket, TicketMessage, TicketStatus
 
     department = Department.objects.first()
@@ -173,7 +173,7 @@ def run_worker(raws: list[bytes]) -> float | None:
     from django.db import connection
     from django.db.models import Count
 
-    from tickets.inbound_services import queue_inbound_email, release_queue_marker, store_inbound_batch
+    from tickets.intake.services import queue_inbound_email, release_queue_marker, store_inbound_batch
     from tickets.models import InboundEmail, TicketMessage
 
     try:

@@ -193,10 +193,10 @@ def main() -> None:
     app.conf.task_always_eager = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     use_bench_database()
-    from tickets import notifications
     from tickets.automation import engine
     from tickets.models import AutomationRule, AutomationRun
-    from tickets.sla_sweep import run_sla_sweep
+    from tickets.notifications import services as notifications
+    from tickets.sla.sweep import run_sla_sweep
 
     AutomationRule.objects.filter(trigger="closed").update(is_active=False)
     queued = {"runs": 0, "emails": 0}

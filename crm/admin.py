@@ -11,8 +11,8 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -256,7 +256,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: Invoice) -> str:
         if obj.is_overdue:
-            return format_html('<strong style="color:#c62828">{}</strong>', obj.display_status)
+            return render_to_string("crm/admin/_overdue.html", {"label": obj.display_status})
         return obj.display_status
 
 
@@ -291,8 +291,7 @@ class DeliveryNoteAdmin(HttpsURLs, admin.ModelAdmin):
     def tracking(self, obj: DeliveryNote) -> str:
         if not obj.tracking_url:
             return "—"
-        link = '<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>'
-        return format_html(link, obj.tracking_url, _("track"))
+        return render_to_string("crm/admin/_tracking.html", {"url": obj.tracking_url, "label": _("track")})
 
 
 @admin.register(Contract)

@@ -73,7 +73,22 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
             ],
+            # Template tag libraries that live in tickets' rooms rather than in an app's templatetags/.
+            "libraries": {
+                "workspace": "tickets.workspace.templatetags",
+                "sla_tags": "tickets.sla.templatetags",
+                "notification_tags": "tickets.notifications.templatetags",
+            },
         },
+    },
+    {
+        # Jinja2 for the two fragments that repeat on every page view (queue rows, message cards):
+        # templates in <app>/jinja2/, environment in tickets/workspace/jinja.py.
+        "NAME": "fragments",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "tickets.workspace.jinja.environment"},
     },
 ]
 

@@ -7,9 +7,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("staff/", include("tickets.urls")),
+    path("staff/", include("tickets.workspace.urls")),
     path("authentication/", include("helpdesk.portal_auth_urls")),
-    path("portal/", include("tickets.portal_urls")),
+    path("portal/", include("tickets.portal.urls")),
     path("knowledge-base/", include("kb.urls")),
     path("whatsapp/", include("whatsapp.urls")),
     # Inbound email from providers: /anymail/<provider>/inbound/ (see README, "Email pipe").

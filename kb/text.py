@@ -7,10 +7,10 @@ wrapping only matched words in <mark>, so no article text can inject markup.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 
 # The common English function words (PostgreSQL's english stop list, shortened) plus the
 # filler of customer questions ("how do I", "can't", "please").
@@ -78,19 +78,28 @@ def _term_pattern(query_terms: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(r) for r in roots) + r")\w*", re.IGNORECASE)
 
 
-def highlight(text: str, query_terms: Sequence[str]) -> SafeString:
-    """Return `text` HTML-escaped, with the words matching the query wrapped in <mark>."""
-    pattern = _term_pattern(query_terms)
+def _parts(text: str, pattern: re.Pattern[str] | None) -> list[tuple[str, bool]]:
+    """Split `text` into (piece, matches the query) pairs."""
     if pattern is None:
-        return escape(text)
-    out: list[str] = []
+        return [(text, False)]
+    parts: list[tuple[str, bool]] = []
     pos = 0
     for match in pattern.finditer(text):
-        out.append(escape(text[pos : match.start()]))
-        out.append(f"<mark>{escape(match.group(0))}</mark>")
+        parts.append((text[pos : match.start()], False))
+        parts.append((match.group(0), True))
         pos = match.end()
-    out.append(escape(text[pos:]))
-    return mark_safe("".join(out))  # noqa: S308  every piece above went through escape()
+    parts.append((text[pos:], False))
+    return [part for part in parts if part[0]]
+
+
+def _render(parts: list[tuple[str, bool]], *, lead: bool = False, trail: bool = False) -> SafeString:
+    # kb/_highlight.html escapes every piece and wraps the matches in <mark>.
+    return render_to_string("kb/_highlight.html", {"parts": parts, "lead": lead, "trail": trail})
+
+
+def highlight(text: str, query_terms: Sequence[str]) -> SafeString:
+    """Return `text` HTML-escaped, with the words matching the query wrapped in <mark>."""
+    return _render(_parts(text, _term_pattern(query_terms)))
 
 
 def snippet(text: str, query_terms: Sequence[str], *, width: int = 180) -> SafeString:
@@ -107,14 +116,4 @@ def snippet(text: str, query_terms: Sequence[str], *, width: int = 180) -> SafeS
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > start + width // 2 else end
-    excerpt = text[start:end]
-    html = highlight(excerpt, query_terms)
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text) else ""
-    return mark_safe(prefix + html + suffix)  # noqa: S308  highlight() escaped the text
-
-
-def contains_all(haystack: set[str], needles: Iterable[str]) -> bool:
-    """Return True when every needle is in the haystack (and there is at least one needle)."""
-    needles = set(needles)
-    return bool(needles) and needles <= haystack
+    return _render(_parts(text[start:end], pattern), lead=start > 0, trail=end < len(text))

@@ -212,7 +212,7 @@ def _database_url_for_test_db() -> str:
 def _forget_queued_inbound_task() -> None:
     """Drop the "a processing task is queued" marker in the cache the subprocesses share: its
     task went with the flushed queue."""
-    from tickets.inbound_store import QUEUED_KEY
+    from tickets.intake.store import QUEUED_KEY
 
     if os.environ.get("REDIS_URL"):
         from django.core.cache.backends.redis import RedisCache

@@ -97,7 +97,7 @@ def messages_of(response) -> list[str]:
 
 def test_every_admin_page_of_crm_and_tickets_opens(client, manager, django_assert_max_num_queries):
     """Changelist, add and change page of every crm and tickets model answer 200, with seeded rows."""
-    from tickets import demo
+    from tickets.demo import seed as demo
     from tickets.management.commands import seed_demo as command  # noqa: F401
 
     demo.TICKET_COUNT = 12
@@ -392,7 +392,7 @@ def test_support_managers_group_grants_the_console(client):
     """A manager who is no superuser works the console through the Support managers group."""
     from django.core.management import call_command
 
-    from tickets import demo
+    from tickets.demo import seed as demo
 
     demo.TICKET_COUNT = 3
     try:

@@ -42,7 +42,7 @@ def seeded():
 @pytest.fixture
 def seeded_small(monkeypatch):
     """The demo with 60 tickets: the same code paths, faster."""
-    monkeypatch.setattr("tickets.demo.TICKET_COUNT", 60)
+    monkeypatch.setattr("tickets.demo.seed.TICKET_COUNT", 60)
     call_command("seed_demo", verbosity=0)
 
 
@@ -149,7 +149,7 @@ def test_steps_are_dotted_paths_other_apps_can_append_to():
 
 def test_seeding_sends_no_mail(mailoutbox, django_capture_on_commit_callbacks, monkeypatch):
     """Demo replies are stored, never emailed to the demo customers."""
-    monkeypatch.setattr("tickets.demo.TICKET_COUNT", 60)
+    monkeypatch.setattr("tickets.demo.seed.TICKET_COUNT", 60)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", verbosity=0)
     assert mailoutbox == []

@@ -25,13 +25,18 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from kb.metrics import register_ticket_source
-        from tickets import channels, inbound_webhooks, notifications, tasks  # noqa: F401  (task registry)
-        from tickets.automation import actions, engine
-        from tickets.kb_reports import answered_tickets_since
+        from tickets import channels, tasks  # noqa: F401  (task registry)
+        from tickets.automation import actions, engine, schema
+        from tickets.intake import webhooks as inbound_webhooks
+        from tickets.models.automation import RULE_VALIDATORS
+        from tickets.notifications import services as notifications
+        from tickets.reports.kb import answered_tickets_since
 
         register_ticket_source(answered_tickets_since)
         inbound_webhooks.connect()
         actions.register_builtin_actions()
+        if schema.validate_rule not in RULE_VALIDATORS:
+            RULE_VALIDATORS.append(schema.validate_rule)
         engine.subscribe()
         # Escalations reach the new department through notifications (in-app, and email by preference).
         notifications.subscribe()
@@ -41,7 +46,7 @@ class TicketsConfig(AppConfig):
 
 
 class PipeTicketsConfig(TicketsConfig):
-    """The tickets app as `manage.py pipe_email`'s fast path loads it (tickets/inbound_pipe.py):
+    """The tickets app as `manage.py pipe_email`'s fast path loads it (tickets/intake/pipe.py):
     its models only. Storing an email needs none of the listeners, tasks or registries that
     ready() connects, and importing them would cost more than the storing."""
 

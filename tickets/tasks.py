@@ -6,7 +6,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from tickets import channels, inbound_bulk, inbound_services
+from tickets import channels
+from tickets.intake import bulk as inbound_bulk
+from tickets.intake import receipts
+from tickets.intake import services as inbound_services
 from tickets.models import TicketMessage
 
 logger = logging.getLogger(__name__)
@@ -57,7 +60,7 @@ def deliver_messages(self: object, message_ids: list[int]) -> None:
 def sla_sweep() -> dict[str, int] | None:
     """Mark SLA breaches and warnings; skip if the previous sweep is still running."""
     from tickets.locks import sweep_lock
-    from tickets.sla_sweep import run_sla_sweep
+    from tickets.sla.sweep import run_sla_sweep
 
     with sweep_lock("sla-sweep") as acquired:
         if not acquired:
@@ -100,7 +103,7 @@ def execute_automation_runs(run_ids: list[int], chain: list[int] | None = None) 
 )
 def send_notification_emails(notification_ids: list[int], subject: str = "", body: str = "") -> None:
     """Email staff notifications (each at most once)."""
-    from tickets.notifications import send_emails
+    from tickets.notifications.services import send_emails
 
     send_emails(notification_ids=notification_ids, subject=subject, body=body)
 
@@ -155,7 +158,7 @@ def process_inbound_email(inbound_id: int | None = None, force: bool = False) ->
 )
 def send_inbound_notice(inbound_id: int, notice: str) -> None:
     """Send a refusal to a sender or a "mail held" note to the managers."""
-    inbound_services.send_inbound_notice(inbound_id=inbound_id, notice=notice)
+    receipts.send_inbound_notice(inbound_id=inbound_id, notice=notice)
 
 
 @shared_task(name="tickets.requeue_inbound_emails", time_limit=120, soft_time_limit=100, acks_late=True)
@@ -167,6 +170,6 @@ def requeue_inbound_emails() -> int:
 @shared_task(name="tickets.poll_mailboxes", time_limit=600, soft_time_limit=540, acks_late=True)
 def poll_mailboxes() -> int:
     """Beat: fetch new mail from every active department IMAP mailbox."""
-    from tickets.imap_polling import poll_all
+    from tickets.intake.imap import poll_all
 
     return poll_all()

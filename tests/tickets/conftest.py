@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import DepartmentFactory
-from tickets.inbound_services import process_inbound_email, store_inbound_email
+from tickets.intake.services import process_inbound_email, store_inbound_email
 from tickets.models import InboundEmail
 
 EMAILS = Path(__file__).parent / "fixtures" / "emails"

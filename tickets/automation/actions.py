@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets import notifications, services
+from tickets import services
 from tickets.automation.registry import ActionContext, register_action
 from tickets.models import (
     AutomationRule,
@@ -25,6 +25,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.models.notifications import NotificationKind
+from tickets.notifications import services as notifications
 
 STAFF_TARGETS = ("assignee", "department", "managers", "assignee_or_department")
 ASSIGN_STRATEGIES = ("round_robin", "least_loaded")

@@ -9,9 +9,9 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from tickets import sla
 from tickets.models import CustomFieldValue, Ticket
-from tickets.sla_policy import schedule_for
+from tickets.sla import calendar as sla
+from tickets.sla.policy import schedule_for
 
 LOOKUPS = {
     "department": "department__name",

@@ -6,6 +6,8 @@ A run row is the claim: (rule, ticket, occurrence) is unique, so two overlapping
 redelivered task act on a ticket once per trigger occurrence.
 """
 
+from collections.abc import Callable
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +35,11 @@ EVENT_TRIGGERS = {
 }
 SLA_TRIGGERS = {Trigger.FIRST_RESPONSE_BREACHED, Trigger.RESOLUTION_BREACHED}
 TIME_TRIGGERS = {Trigger.NO_STAFF_REPLY, Trigger.NO_CUSTOMER_REPLY, Trigger.CLOSED}
+
+
+# The rule schema (tickets.automation.schema) reads these models, so models cannot import it:
+# TicketsConfig.ready() plugs its validator in here and clean() runs it (admin forms, full_clean).
+RULE_VALIDATORS: list[Callable[["AutomationRule"], None]] = []
 
 
 class AutomationRule(models.Model):
@@ -84,9 +91,8 @@ class AutomationRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from tickets.automation.schema import validate_rule
-
-        validate_rule(self)
+        for validate in RULE_VALIDATORS:
+            validate(self)
 
 
 class AutomationRun(models.Model):

@@ -66,7 +66,7 @@ class InboundEmail(models.Model):
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
     # A reply whose parent email is still being processed elsewhere waits for it (see
-    # tickets.inbound_services.ParentPending): how often it waited, and not before when again.
+    # tickets.intake.services.ParentPending): how often it waited, and not before when again.
     parent_waits = models.PositiveSmallIntegerField(_("waits for its parent email"), default=0)
     retry_at = models.DateTimeField(_("not processed before"), null=True, blank=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)

@@ -2,7 +2,7 @@
 (targets per client tier and priority that override the priority's defaults).
 
 The arithmetic lives in tickets.sla (pure functions); the services turn these rows into a
-tickets.sla.Schedule and store the resulting due times on the ticket.
+tickets.sla.calendar.Schedule and store the resulting due times on the ticket.
 """
 
 import zoneinfo

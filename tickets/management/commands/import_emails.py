@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from tickets.inbound_bulk import process_inbound_bulk
-from tickets.inbound_services import (
+from tickets.intake.bulk import process_inbound_bulk
+from tickets.intake.services import (
     Intake,
     NotAnEmail,
     StoreResult,

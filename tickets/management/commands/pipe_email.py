@@ -6,7 +6,7 @@ Exit codes follow sysexits.h, which mail servers understand:
   75 EX_TEMPFAIL  the database cannot be reached (or anything else failed): the mail server
                   keeps the message and retries later, so nothing is lost
 
-`manage.py pipe_email` normally does not get here: its fast path (tickets/inbound_pipe.py)
+`manage.py pipe_email` normally does not get here: its fast path (tickets/intake/pipe.py)
 stores the email the same way without Django's full start-up. This command runs when the fast
 path steps aside (tasks run eagerly, a broker other than Redis, unknown options) and for
 call_command().
@@ -32,8 +32,8 @@ class Command(BaseCommand):
     verbosity = 1
 
     def pipe(self, stream: object, *, recipient: str) -> int:
-        from tickets.inbound_pipe import pipe_email_outcome
-        from tickets.inbound_services import store_inbound_email
+        from tickets.intake.pipe import pipe_email_outcome
+        from tickets.intake.services import store_inbound_email
 
         outcome = pipe_email_outcome(store=store_inbound_email, raw=stream.read(), recipient=recipient)
         if outcome.error:

@@ -22,10 +22,10 @@ logger = logging.getLogger("helpdesk.seed_demo")
 STEPS = [
     "crm.demo.seed_staff",
     "crm.demo.seed_clients",
-    "tickets.demo.seed_configuration",
-    "tickets.demo_sla.seed_sla",
-    "tickets.demo.seed_tickets",
-    "tickets.demo_sla.settle_history",
+    "tickets.demo.seed.seed_configuration",
+    "tickets.demo.sla.seed_sla",
+    "tickets.demo.seed.seed_tickets",
+    "tickets.demo.sla.settle_history",
     "kb.demo.seed_kb",
 ]
 

@@ -1,0 +1,103 @@
+"""Admin for SLA configuration (business calendars, SLA policies), automation rules with their
+run log, and notification preferences. Imported by tickets/admin/__init__.py."""
+
+from django.contrib import admin
+from django.db.models import JSONField
+from django.forms import Textarea
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from tickets.automation.registry import available_actions
+from tickets.models import (
+    AutomationRule,
+    AutomationRun,
+    BusinessCalendar,
+    BusinessHours,
+    Holiday,
+    NotificationPreference,
+    SLAPolicy,
+    SLATarget,
+)
+
+
+class BusinessHoursInline(admin.TabularInline):
+    model = BusinessHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "holiday_country", "is_default"]
+    inlines = [BusinessHoursInline, HolidayInline]
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+@admin.register(SLAPolicy)
+class SLAPolicyAdmin(admin.ModelAdmin):
+    list_display = ["name", "tier", "is_active"]
+    list_filter = ["is_active"]
+    inlines = [SLATargetInline]
+
+
+@admin.register(AutomationRule)
+class AutomationRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "trigger", "order", "is_active"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["is_active", "trigger"]
+    search_fields = ["name"]
+    readonly_fields = ["available_actions", "recent_runs"]
+    formfield_overrides = {JSONField: {"widget": Textarea(attrs={"rows": 8, "cols": 100, "class": "vLargeTextField"})}}
+    fieldsets = [
+        (None, {"fields": ["name", "order", "is_active"]}),
+        (_("Trigger"), {"fields": ["trigger", "hours", "days", "delay_minutes", "trigger_status"]}),
+        (_("Conditions and actions"), {"fields": ["conditions", "actions", "available_actions"]}),
+        (_("Log"), {"fields": ["recent_runs"]}),
+    ]
+
+    @admin.display(description=_("Actions you can use"))
+    def available_actions(self, obj: AutomationRule | None) -> str:
+        return render_to_string("tickets/admin/_available_actions.html", {"actions": available_actions()})
+
+    @admin.display(description=_("Recent runs"))
+    def recent_runs(self, obj: AutomationRule | None) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        runs = obj.runs.order_by("-created_at")[:10]
+        for run in runs:
+            run.summary = "; ".join(run.result) or run.error
+        return render_to_string("tickets/admin/_recent_runs.html", {"runs": runs})
+
+
+@admin.register(AutomationRun)
+class AutomationRunAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "rule", "ticket_id", "occurrence", "state", "summary"]
+    list_filter = ["state", "rule"]
+    search_fields = ["=ticket__id", "rule__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["rule"]
+    readonly_fields = ["rule", "ticket", "occurrence", "state", "result", "error", "created_at", "finished_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("What it did"))
+    def summary(self, obj: AutomationRun) -> str:
+        return "; ".join(obj.result) or obj.error
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_kinds"]
+    search_fields = ["user__email"]

@@ -1,0 +1,103 @@
+"""Poll department IMAP mailboxes: a channel adapter for teams without a mail server pipe.
+
+UID-based: each mailbox remembers the last UID it stored (and the folder's UIDVALIDITY), so a
+message is fetched once. A message is fetched with BODY.PEEK (not marking it read), stored as an
+InboundEmail, and only then flagged \\Seen and the UID advanced; if storing fails the poll stops
+there and the next run starts from the same message.
+"""
+
+import imaplib
+import logging
+import re
+import ssl
+
+from django.core.cache import cache
+
+from helpdesk.field_encryption import UndecryptableSecret
+from tickets.intake.services import NotAnEmail, record_mailbox_poll, store_inbound_email
+from tickets.models import DepartmentMailbox, InboundEmail
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+LOCK_SECONDS = 540
+
+
+def _connect(mailbox: DepartmentMailbox) -> imaplib.IMAP4:
+    if mailbox.use_ssl:
+        return imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=60)
+    return imaplib.IMAP4(mailbox.host, mailbox.port, timeout=60)
+
+
+def _uid_validity(conn: imaplib.IMAP4) -> int:
+    _typ, data = conn.response("UIDVALIDITY")
+    try:
+        return int(data[0]) if data and data[0] is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _raw_from_fetch(data: list) -> bytes | None:
+    for item in data or []:
+        if isinstance(item, tuple) and len(item) >= 2 and isinstance(item[1], bytes):
+            return item[1]
+    return None
+
+
+def poll_mailbox(mailbox: DepartmentMailbox) -> int:
+    """Store every new message of one mailbox; return how many were stored."""
+    if isinstance(mailbox.password, UndecryptableSecret):
+        raise imaplib.IMAP4.error(
+            "the stored password cannot be decrypted (SECRET_KEY or HELPDESK_FIELD_KEY changed?): enter it again"
+        )
+    stored = 0
+    conn = _connect(mailbox)
+    try:
+        conn.login(mailbox.username, mailbox.password)
+        typ, _data = conn.select(_quote(mailbox.folder))
+        if typ != "OK":
+            raise imaplib.IMAP4.error(f"cannot open folder {mailbox.folder}")
+        validity = _uid_validity(conn)
+        last_uid = mailbox.last_uid if validity == mailbox.uid_validity else 0
+        typ, data = conn.uid("SEARCH", None, f"UID {last_uid + 1}:*")
+        uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last_uid) if typ == "OK" else []
+        for uid in uids[:BATCH]:
+            typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+            raw = _raw_from_fetch(data) if typ == "OK" else None
+            if raw is not None:
+                try:
+                    store_inbound_email(raw=raw, recipient=mailbox.department.email, source=InboundEmail.Source.IMAP)
+                    stored += 1
+                except NotAnEmail as exc:
+                    logger.warning("IMAP message is not an email", extra={"mailbox": mailbox.pk, "uid": uid,
+                                                                          "reason": str(exc)})
+            conn.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
+            record_mailbox_poll(mailbox=mailbox, last_uid=uid, uid_validity=validity)
+        record_mailbox_poll(mailbox=mailbox, uid_validity=validity, error="")
+    finally:
+        try:
+            conn.logout()
+        except Exception:
+            pass
+    return stored
+
+
+def _quote(folder: str) -> str:
+    return folder if re.fullmatch(r"[A-Za-z0-9_./-]+", folder) else '"' + folder.replace('"', '\\"') + '"'
+
+
+def poll_all() -> int:
+    """Poll every active mailbox once (the beat task); one run at a time."""
+    if not cache.add("tickets:poll_mailboxes", 1, LOCK_SECONDS):
+        return 0
+    total = 0
+    try:
+        for mailbox in DepartmentMailbox.objects.filter(is_active=True).select_related("department"):
+            try:
+                total += poll_mailbox(mailbox)
+            except Exception as exc:
+                logger.exception("IMAP poll failed", extra={"mailbox": mailbox.pk})
+                record_mailbox_poll(mailbox=mailbox, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        cache.delete("tickets:poll_mailboxes")
+    return total

@@ -1,0 +1,146 @@
+"""Automatic mail of the intake: the receipt for a new ticket (a predefined reply with merge
+fields, sent through the ticket services so it is part of the thread) and the notices to a
+refused sender or to the managers when a sender's mail is held."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail import get_connection as get_mail_connection
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from crm.models import User
+from tickets import services
+from tickets.models import (
+    Department,
+    InboundEmail,
+    PredefinedReply,
+    Ticket,
+    TicketMessage,
+)
+
+if TYPE_CHECKING:
+    from tickets.intake.services import Intake
+
+RECEIPT_FALLBACK = (
+    "Hello {contact_first_name},\n\n"
+    "We received your ticket [Ticket ID: {ticket_number}] \u201c{ticket_subject}\u201d. "
+    "Our {department} team will answer as soon as possible.\n"
+    "To add information, reply to this email and keep the ticket number in the subject.\n\n"
+    "This is an automatic message."
+)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def render_merge_fields(body: str, values: dict[str, str]) -> str:
+    """Fill {merge_fields} in a predefined reply; unknown ones stay as written."""
+    return _FIELD.sub(lambda m: str(values.get(m.group(1), m.group(0))), body)
+
+
+def receipt_template(department: Department | None) -> str:
+    replies = PredefinedReply.objects.filter(title=settings.HELPDESK_RECEIPT_REPLY_TITLE, is_active=True)
+    reply = None
+    if department is not None:
+        reply = replies.filter(department=department).first()
+    reply = reply or replies.filter(department__isnull=True).first()
+    return reply.body if reply else RECEIPT_FALLBACK
+
+
+def receipt_values(ticket: Ticket) -> dict[str, str]:
+    """Return the merge fields of a receipt for this ticket."""
+    contact = ticket.contact
+    return {
+        "contact_first_name": contact.first_name if contact else (ticket.requester_name.split(" ")[0]
+                                                                  if ticket.requester_name else _("there")),
+        "contact_name": contact.full_name if contact else ticket.requester_name or ticket.requester_email,
+        "client_name": ticket.client.name if ticket.client_id else "",
+        "ticket_number": str(ticket.pk),
+        "ticket_subject": ticket.subject,
+        "department": ticket.department.name,
+        "agent_name": "",
+        "agent_first_name": "",
+    }
+
+
+def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessage:
+    """Send the automatic receipt for a new ticket; it never counts as a first response."""
+    template = intake.receipt_for(ticket.department) if intake else receipt_template(ticket.department)
+    return services.add_reply(
+        ticket=ticket,
+        kind=TicketMessage.Kind.SYSTEM,
+        body_text=render_merge_fields(template, receipt_values(ticket)),
+        is_automatic=True,
+        author_name=ticket.department.name,
+        send=True,
+    )
+
+
+def _notice_email(subject: str, body: str, to: Iterable[str]) -> EmailMessage:
+    from email.utils import make_msgid
+
+    return EmailMessage(
+        subject=subject,
+        body=body,
+        to=list(to),
+        headers={
+            "Auto-Submitted": "auto-replied",
+            "X-Auto-Response-Suppress": "All",
+            "Message-ID": make_msgid(domain=settings.HELPDESK_MAIL_DOMAIN),
+        },
+    )
+
+
+def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
+    """Send the polite refusal to a sender, or tell the managers that mail is being held."""
+    inbound = InboundEmail.objects.filter(pk=inbound_id).select_related("department").first()
+    if inbound is None:
+        return
+    department = inbound.department
+    from_email = f"{department.name} <{department.email}>" if department and department.email else None
+    if notice == "held":
+        managers = list(
+            User.objects.filter(is_active=True, is_staff=True)
+            .filter(Q(is_superuser=True) | Q(staff_profile__role="manager"))
+            .values_list("email", flat=True)
+        )
+        if not managers:
+            return
+        email = _notice_email(
+            _("Email from %(sender)s is being held") % {"sender": inbound.from_email},
+            _("%(sender)s sent more than %(n)d new tickets within %(m)d minutes. Further email from this "
+              "address is held, not dropped: review it in the admin under Inbound emails (state: held) and "
+              "use \u201cprocess again\u201d to open tickets from it.")
+            % {"sender": inbound.from_email, "n": settings.HELPDESK_SENDER_RATE_LIMIT,
+               "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
+            managers,
+        )
+    elif notice in ("refused", "too_large"):
+        if not inbound.from_email:
+            return
+        if notice == "refused":
+            body = _("Hello,\n\nThank you for your email \u201c%(subject)s\u201d. We can only open support "
+                     "tickets for registered contacts, and %(sender)s is not one of them. Please write from "
+                     "the address registered with us, or ask your company's account administrator to add "
+                     "you.\n\nThis is an automatic message.")
+        else:
+            body = _("Hello,\n\nYour email \u201c%(subject)s\u201d is larger than we can accept. Please send "
+                     "it again with smaller attachments, or share them through a link.\n\nThis is an "
+                     "automatic message.")
+        email = _notice_email(
+            _("We could not open a ticket from your email"),
+            body % {"subject": inbound.subject, "sender": inbound.from_email},
+            [inbound.from_email],
+        )
+    else:
+        return
+    if from_email:
+        email.from_email = from_email
+    email.connection = get_mail_connection()
+    email.send(fail_silently=False)

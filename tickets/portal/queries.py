@@ -1,0 +1,107 @@
+"""Reads for the client portal pages, built on the scopes of tickets.portal_access."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from crm.models import Announcement, Contact
+from tickets.models import AnnouncementDismissal, Attachment, Deflection, Ticket, TicketMessage, TicketStatus
+from tickets.portal import access as portal_access
+
+PAGE_SIZE = 25
+# The list shows few of a ticket's ~40 columns; loading only these keeps a page cheap.
+LIST_COLUMNS = (
+    "subject", "requester_email", "created_at", "updated_at", "closed_at", "contact_id",
+    "status__name", "status__colour", "status__slug",
+    "priority__name", "priority__colour",
+    "contact__first_name", "contact__last_name",
+)
+OPEN = "open"
+CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class StatusFilter:
+    value: str
+    label: str
+    colour: str = ""
+
+
+def status_filters() -> list[StatusFilter]:
+    """Return the ticket list's status filter: all, open, each open status, then closed."""
+    choices = [StatusFilter("", _("All")), StatusFilter(OPEN, _("Open"))]
+    choices += [
+        StatusFilter(s.slug, s.name, s.colour)
+        for s in TicketStatus.objects.filter(is_closed=False).order_by("order", "name")
+        if s.slug not in (OPEN, CLOSED)
+    ]
+    choices.append(StatusFilter(CLOSED, _("Closed")))
+    return choices
+
+
+def filter_by_status(qs: QuerySet[Ticket], status: str) -> QuerySet[Ticket]:
+    if status == OPEN:
+        return qs.filter(closed_at__isnull=True)
+    if status == CLOSED:
+        return qs.filter(closed_at__isnull=False)
+    if status:
+        return qs.filter(status__slug=status)
+    return qs
+
+
+def ticket_page(*, contact: Contact, status: str = "", page: object = 1) -> Page:
+    """Return one page of the contact's tickets (client-wide for a primary contact), newest first."""
+    qs = filter_by_status(portal_access.portal_tickets(contact=contact), status)
+    qs = qs.select_related("status", "priority", "contact").only(*LIST_COLUMNS).order_by("-created_at", "-id")
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def open_tickets(*, contact: Contact, limit: int = 10) -> list[Ticket]:
+    """Return the contact's open tickets for the dashboard, most recently updated first."""
+    qs = portal_access.portal_tickets(contact=contact).filter(closed_at__isnull=True)
+    if contact.is_primary:
+        # The dashboard is about the person; the client-wide view is the ticket list.
+        qs = qs.filter(contact_id=contact.pk)
+    return list(qs.select_related("status", "priority").order_by("-updated_at", "-id")[:limit])
+
+
+def visible_announcements(*, contact: Contact, user: object) -> list[Announcement]:
+    """Return the current announcements for this contact that the user has not dismissed."""
+    dismissed = AnnouncementDismissal.objects.filter(user_id=user.pk).values("announcement_id")
+    return list(portal_access.portal_announcements(contact=contact).exclude(pk__in=dismissed).order_by("-starts_at"))
+
+
+def conversation(*, ticket: Ticket) -> list[TicketMessage]:
+    """Return the public messages of a visible ticket with their attachments."""
+    return list(
+        portal_access.public_messages(ticket=ticket)
+        .select_related("author", "author_contact")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+@dataclass(frozen=True)
+class DeflectionStats:
+    deflected: int
+    suggestions_opened: int
+    submitted_anyway: int
+
+
+def deflection_stats(*, since: datetime, until: datetime) -> DeflectionStats:
+    """Count portal form sessions in [since, until) where a suggested article was opened.
+
+    A session is deflected when the customer opened an article and never submitted that form.
+    """
+    rows = (
+        Deflection.objects.filter(opened_at__gte=since, opened_at__lt=until)
+        .values("contact_id", "form_session")
+        .annotate(tickets=Count("ticket", filter=Q(ticket__isnull=False)))
+    )
+    sessions = list(rows)
+    deflected = sum(1 for r in sessions if r["tickets"] == 0)
+    return DeflectionStats(
+        deflected=deflected, suggestions_opened=len(sessions), submitted_anyway=len(sessions) - deflected
+    )

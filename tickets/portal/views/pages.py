@@ -1,0 +1,154 @@
+"""Client portal pages: dashboard, ticket list and page, reply, resolve, downloads, invoices.
+
+Contacts see only what tickets.portal_access lets them see; every lookup by id goes through it.
+"""
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from helpdesk.access import contact_required
+from tickets import services
+from tickets.exceptions import TicketError
+from tickets.models import Ticket, TicketMessage
+from tickets.models.core import Channel
+from tickets.portal import access as portal_access
+from tickets.portal import queries as queries_portal
+from tickets.portal import services as portal_services
+from tickets.portal.forms import PortalReplyForm, ResolveForm, new_attachments
+
+
+@contact_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    contact = request.contact
+    return render(
+        request,
+        "tickets/portal/dashboard.html",
+        {
+            "tickets": queries_portal.open_tickets(contact=contact),
+            "announcements": queries_portal.visible_announcements(contact=contact, user=request.user),
+            "nav": "home",
+        },
+    )
+
+
+@contact_required
+@require_POST
+def dismiss_announcement(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = portal_access.get_announcement_for_contact(contact=request.contact, announcement_id=pk)
+    portal_services.dismiss_announcement(user=request.user, announcement=announcement)
+    if request.htmx:
+        return HttpResponse("")
+    return redirect("portal:dashboard")
+
+
+@contact_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    page = queries_portal.ticket_page(contact=request.contact, status=status, page=request.GET.get("page", 1))
+    context = {
+        "page": page,
+        "tickets": page.object_list,
+        "status": status,
+        "filters": queries_portal.status_filters(),
+        "client_wide": request.contact.is_primary,
+        "nav": "tickets",
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "tickets/portal/ticket_list.html#rows", context)
+    return render(request, "tickets/portal/ticket_list.html", context)
+
+
+def _detail(
+    request: HttpRequest, ticket: Ticket, *, reply_form: PortalReplyForm | None = None,
+    resolve_form: ResolveForm | None = None, status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "tickets/portal/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "conversation": queries_portal.conversation(ticket=ticket),
+            "reply_form": reply_form or PortalReplyForm(),
+            "resolve_form": resolve_form or ResolveForm(),
+            "nav": "tickets",
+        },
+        status=status,
+    )
+
+
+@contact_required
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = portal_access.get_ticket_for_contact(contact=request.contact, number=number)
+    return _detail(request, ticket)
+
+
+@contact_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = portal_access.get_ticket_for_contact(contact=request.contact, number=number)
+    form = PortalReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail(request, ticket, reply_form=form, status=400)
+    try:
+        message = services.add_reply(
+            ticket=ticket,
+            body_text=form.cleaned_data["message"],
+            kind=TicketMessage.Kind.CUSTOMER,
+            contact=request.contact,
+            channel=Channel.PORTAL,
+            attachments=new_attachments(form.cleaned_data["attachments"]),
+        )
+    except TicketError as exc:
+        form.add_error(None, str(exc))
+        return _detail(request, ticket, reply_form=form, status=400)
+    messages.success(request, _("Your reply was added to ticket #%(n)s.") % {"n": message.ticket_id})
+    return redirect("portal:ticket_detail", number=message.ticket_id)
+
+
+@contact_required
+@require_POST
+def ticket_resolve(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = portal_access.get_ticket_for_contact(contact=request.contact, number=number)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, ticket, resolve_form=form, status=400)
+    if not ticket.is_closed:
+        note = _("Marked as resolved by %(name)s in the client portal.") % {"name": request.contact.full_name}
+        extra = form.cleaned_data["note"].strip()
+        services.close_ticket(ticket=ticket, actor=request.user, note=f"{note}\n{extra}" if extra else note)
+        messages.success(request, _("Ticket #%(n)s is closed. Thank you!") % {"n": ticket.pk})
+    return redirect("portal:ticket_detail", number=ticket.pk)
+
+
+@contact_required
+def message_link(request: HttpRequest, pk: int) -> HttpResponse:
+    message = portal_access.get_message_for_contact(contact=request.contact, message_id=pk)
+    return redirect(f"/portal/tickets/{message.ticket_id}/#msg-{message.pk}")
+
+
+@contact_required
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = portal_access.get_attachment_for_contact(contact=request.contact, attachment_id=pk)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@contact_required
+def invoice_list(request: HttpRequest) -> HttpResponse:
+    invoices = portal_access.portal_invoices(contact=request.contact).order_by("-issued_on", "-id")
+    return render(request, "tickets/portal/invoice_list.html", {"invoices": invoices[:200], "nav": "invoices"})
+
+
+@contact_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = portal_access.get_invoice_for_contact(contact=request.contact, invoice_id=pk)
+    return render(request, "tickets/portal/invoice_detail.html", {"invoice": invoice, "nav": "invoices"})

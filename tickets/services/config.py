@@ -1,0 +1,49 @@
+"""Writes of the configuration console and the workspace preferences."""
+
+
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import ngettext
+
+from tickets.exceptions import (
+    StatusInUse,
+)
+from tickets.models import (
+    PredefinedReply,
+    Ticket,
+    TicketStatus,
+)
+
+
+def check_status_deletable(*, status: TicketStatus) -> None:
+    """Raise StatusInUse, saying how many tickets use it, when `status` may not be deleted."""
+    in_use = Ticket.objects.filter(status=status).count()
+    if in_use:
+        raise StatusInUse(
+            ngettext(
+                "The status “%(name)s” is used by %(n)d ticket; move it to another status first.",
+                "The status “%(name)s” is used by %(n)d tickets; move them to another status first.",
+                in_use,
+            )
+            % {"name": status.name, "n": in_use}
+        )
+
+
+@transaction.atomic
+def delete_status(*, status: TicketStatus) -> None:
+    """Delete a status, refused while tickets use it (the message says how many)."""
+    check_status_deletable(status=status)
+    status.delete()
+
+
+def count_predefined_reply_use(*, reply: PredefinedReply) -> None:
+    """Count one use of a predefined reply (the manager's 'predefined reply usage' metric)."""
+    PredefinedReply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1)
+
+
+def save_queue_default(*, user: object, query: str) -> None:
+    """Store the agent's own default queue filter (the queue URL's query string; '' resets it)."""
+    from tickets.models import QueuePreference
+
+    QueuePreference.objects.update_or_create(user=user, defaults={"default_query": query[:2000]})

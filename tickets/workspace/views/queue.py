@@ -1,0 +1,185 @@
+"""The agent queue: /staff/tickets/ with its filters, the rows partial (htmx polling) and bulk actions."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from helpdesk.access import staff_required
+from tickets import services
+from tickets.exceptions import TicketError
+from tickets.models import Department, Priority, Service, Ticket, TicketStatus
+from tickets.workspace import queries
+from tickets.workspace.forms import BulkActionForm, QueueConfig, QueueFilterForm, morning_query
+
+PAGING_KEYS = ("after", "before")
+SESSION_QUERY_KEY = "queue_query"
+
+
+def queue_config(user: object) -> QueueConfig:
+    """Load the pickers of the queue once (statuses, departments, priorities, services, staff)."""
+    return QueueConfig(
+        statuses=list(TicketStatus.objects.order_by("order", "name")),
+        departments=queries.departments_for(user=user),
+        priorities=list(Priority.objects.order_by("-level")),
+        services=list(Service.objects.filter(is_active=True).order_by("order", "name")),
+        staff=list(queries.staff_members()),
+    )
+
+
+def _filter_query(data: QueryDict) -> QueryDict:
+    query = data.copy()
+    for key in PAGING_KEYS:
+        query.pop(key, None)
+    return query
+
+
+def effective_query(request: HttpRequest) -> tuple[QueryDict, str]:
+    """Return the filter query of this request and where it came from: 'url', 'saved' or 'morning'."""
+    query = _filter_query(request.GET)
+    if query:
+        return query, "url"
+    saved = queries.saved_queue_query(user=request.user)
+    if saved:
+        return QueryDict(saved), "saved"
+    return morning_query(), "morning"
+
+
+@staff_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    config = queue_config(request.user)
+    query, source = effective_query(request)
+    form = QueueFilterForm(query, config=config)
+    filters = form.to_filter()
+    page = queries.queue_page(
+        user=request.user,
+        filters=filters,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+        open_status_ids=config.open_status_ids,
+        department_ids=config.department_ids,
+        lookups=config.lookups(),
+    )
+    query_string = query.urlencode()
+    if request.session.get(SESSION_QUERY_KEY) != query_string:
+        request.session[SESSION_QUERY_KEY] = query_string
+    counts = queries.cached_status_counts(user=request.user, department_ids=config.department_ids)
+    client = None
+    if filters.client:
+        from crm.models import Client
+
+        client = Client.objects.filter(pk=filters.client).only("pk", "name").first()
+    context = {
+        "nav": "tickets",
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "config": config,
+        "status_rows": [(s, counts.get(s.pk, 0)) for s in config.statuses],
+        "count_cap": queries.STATUS_COUNT_CAP,
+        "query_string": query_string,
+        "query_source": source,
+        "selected_status_slugs": set(query.getlist("status")),
+        "morning_query": morning_query().urlencode(),
+        "client_filter": client,
+        "bulk_actions": BulkActionForm.ACTIONS,
+        "current_url": request.get_full_path(),
+        "ticket_base": reverse("staff:ticket_list"),
+    }
+    template = "tickets/ticket_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#rows-refresh"
+    return render(request, template, context)
+
+
+@staff_required
+@require_POST
+def save_default_view(request: HttpRequest) -> HttpResponse:
+    """Save the queue filter the agent is looking at as their own default (or reset it)."""
+    query = "" if request.POST.get("reset") else _filter_query(QueryDict(request.POST.get("query", ""))).urlencode()
+    services.save_queue_default(user=request.user, query=query)
+    if query:
+        messages.success(request, _("Your default queue view is saved."))
+    else:
+        messages.success(request, _("Your default view is the morning routine again."))
+    return redirect(f"{reverse('staff:ticket_list')}?{query}" if query else reverse("staff:ticket_list"))
+
+
+def _back(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return reverse("staff:ticket_list")
+
+
+@staff_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Apply one action to the selected tickets the agent may see, each through its service."""
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back(request))
+    ids = form.cleaned_data["ticket"]
+    tickets = list(
+        queries.visible_tickets(user=request.user).filter(pk__in=ids).select_related("status", "priority")
+        .order_by("created_at", "id")
+    )
+    if not tickets:
+        messages.error(request, _("None of the selected tickets can be changed by you."))
+        return redirect(_back(request))
+    action = form.cleaned_data["action"]
+    user = request.user
+    try:
+        done = _apply_bulk(action, form.cleaned_data, tickets, user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(_back(request))
+    except (ValueError, LookupError):
+        messages.error(request, _("Choose a value for this action."))
+        return redirect(_back(request))
+    messages.success(request, ngettext("%(n)d ticket updated.", "%(n)d tickets updated.", done) % {"n": done})
+    return redirect(_back(request))
+
+
+def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) -> int:
+    if action == "merge":
+        if len(tickets) < 2:
+            raise TicketError(_("Select at least two tickets to merge."))
+        target, *sources = tickets
+        services.merge_tickets(target=target, sources=sources, actor=user)
+        return len(tickets)
+    if action == "close":
+        for ticket in tickets:
+            services.close_ticket(ticket=ticket, actor=user)
+        return len(tickets)
+    if action == "assign":
+        raw = data["assignee"]
+        assignee = None if raw in ("", "none") else (
+            user if raw == "me" else queries.staff_members().get(pk=int(raw))
+        )
+        for ticket in tickets:
+            services.assign(ticket=ticket, assignee=assignee, actor=user)
+        return len(tickets)
+    if action == "status":
+        status = TicketStatus.objects.get(slug=data["status"])
+        for ticket in tickets:
+            services.change_status(ticket=ticket, status=status, actor=user)
+        return len(tickets)
+    if action == "priority":
+        priority = Priority.objects.get(pk=int(data["priority"]))
+        for ticket in tickets:
+            services.change_priority(ticket=ticket, priority=priority, actor=user)
+        return len(tickets)
+    if action == "department":
+        department = Department.objects.get(pk=int(data["department"]), is_active=True)
+        for ticket in tickets:
+            services.change_department(ticket=ticket, department=department, actor=user)
+        return len(tickets)
+    raise TicketError(_("Unknown action."))
