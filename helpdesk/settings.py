@@ -186,6 +186,13 @@ ANYMAIL = {
     "SENDGRID_API_KEY": env.string("SENDGRID_API_KEY"),
     "WEBHOOK_SECRET": env.string("ANYMAIL_WEBHOOK_SECRET"),
 }
+# Provider signing keys, only when set (anymail would take an empty one as a key).
+for _name in ("POSTAL_WEBHOOK_KEY", "MAILERSEND_INBOUND_SECRET", "MAILTRAP_INBOUND_SECRET", "RESEND_SIGNING_SECRET"):
+    if env.string(_name):
+        ANYMAIL[_name] = env.string(_name)
+# Inbound webhooks switched on, comma-separated (postmark,sendgrid,...); each needs its secret
+# (tickets/intake/webhooks.py). Others' /anymail/<provider>/inbound/ URLs answer 404.
+HELPDESK_INBOUND_WEBHOOKS = env.strings("HELPDESK_INBOUND_WEBHOOKS", [])
 
 # Email pipe
 HELPDESK_ALLOW_NON_REGISTERED_SENDERS = env.boolean("HELPDESK_ALLOW_NON_REGISTERED_SENDERS", True)

@@ -13,5 +13,5 @@ urlpatterns = [
     path("knowledge-base/", include("kb.urls")),
     path("whatsapp/", include("whatsapp.urls")),
     # Inbound email from providers: /anymail/<provider>/inbound/ (see README, "Email pipe").
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("tickets.intake.urls")),
 ]

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def webhook_auth(settings):
     settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": "hook:s3cret"}
+    settings.HELPDESK_INBOUND_WEBHOOKS = ["sendgrid", "postmark"]
     return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(b"hook:s3cret").decode()}
 
 
@@ -40,7 +41,7 @@ def test_sendgrid_inbound_webhook_opens_ticket(client, departments, webhook_auth
 def test_webhook_without_secret_is_refused(client, departments, webhook_auth):
     """Without the webhook's basic-auth secret nothing is stored."""
     response = client.post("/anymail/sendgrid/inbound/", {"email": build().decode()})
-    assert response.status_code in (400, 401, 403)
+    assert response.status_code == 403
     assert InboundEmail.objects.count() == 0
 
 
