@@ -209,6 +209,14 @@ HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
 # Fernet keys for secrets stored in the database (IMAP passwords), comma-separated, the first
 # encrypting; empty: a key derived from SECRET_KEY (helpdesk/field_encryption.py, README).
 HELPDESK_FIELD_KEY = env.string("HELPDESK_FIELD_KEY")
+# Hardening of the intake (README, "Email pipe"): at most this many Cc/To participants of one
+# email are recorded on the ticket; staff replies copy at most HELPDESK_REPLY_MAX_CC of them, and
+# only in departments that allow it (Department.copy_participants); receipts go to the sender only.
+HELPDESK_INBOUND_MAX_PARTICIPANTS = env.integer("HELPDESK_INBOUND_MAX_PARTICIPANTS", 20)
+HELPDESK_REPLY_MAX_CC = env.integer("HELPDESK_REPLY_MAX_CC", 5)
+# New tickets from senders who are no contact, all senders together, per
+# HELPDESK_SENDER_RATE_WINDOW_MINUTES; beyond it mail is held and the managers told (0: no limit).
+HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT = env.integer("HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT", 200)
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
 

@@ -37,9 +37,13 @@ def ticket_id_from_message_id(message_id: str) -> int | None:
     return ticket_id
 
 
-def subject_with_token(*, ticket_id: int, subject: str) -> str:
-    """Return the subject our emails carry: `[Ticket ID: N] subject`."""
-    return f"[Ticket ID: {ticket_id}] {SUBJECT_TOKEN.sub('', subject).strip()}"
+def subject_with_token(*, ticket_id: int, subject: str, max_length: int | None = None) -> str:
+    """Return the subject our emails carry: `[Ticket ID: N] subject`, the subject cut to
+    `max_length` characters (with an ellipsis) when given."""
+    subject = " ".join(SUBJECT_TOKEN.sub("", subject).split())
+    if max_length is not None and len(subject) > max_length:
+        subject = subject[: max(max_length - 1, 0)].rstrip() + "\u2026"
+    return f"[Ticket ID: {ticket_id}] {subject}"
 
 
 def ticket_id_from_subject(subject: str) -> int | None:

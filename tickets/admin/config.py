@@ -111,7 +111,8 @@ class RefuseDeleteWhileUsed(admin.ModelAdmin):
 class DepartmentForm(OneDefaultForm):
     class Meta:
         model = Department
-        fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members")
+        fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "copy_participants",
+                  "members")
 
 
 @admin.register(Department)
@@ -122,7 +123,8 @@ class DepartmentAdmin(RefuseDeleteWhileUsed):
     search_fields = ("name", "email")
     ordering = ("name",)
     filter_horizontal = ("members",)
-    fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members")
+    fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "copy_participants",
+                  "members")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
         return (

@@ -54,6 +54,7 @@ from tickets.intake.services import (
     process_inbound_email,
     receive_inbound_message,
     record_parent_waits,
+    unknown_senders_left,
 )
 from tickets.models import InboundEmail, Ticket, TicketEvent, TicketMessage, TicketStatus
 from tickets.models.core import Channel
@@ -203,6 +204,10 @@ def _bulk(
             .values("from_email").annotate(n=Count("id")).values_list("from_email", "n")
         ) if senders and settings.HELPDESK_SENDER_RATE_LIMIT > 0 else {}
 
+        # How many more tickets strangers may open (all together), read once per batch.
+        strangers = any(i.sender and i.sender not in contacts for i in items)
+        unknown_left = unknown_senders_left() if strangers else None
+
         # Sort each email: bulk new ticket, bulk reply, or one by one.
         new_items: list[_Item] = []
         reply_items: list[_Item] = []
@@ -241,10 +246,13 @@ def _bulk(
                 if m.message_id:
                     slow_ids.add(m.message_id)
                 continue
-            if simple and _may_open(item, intake, opened):
+            if (simple and _may_open(item, intake, opened)
+                    and (item.contact is not None or unknown_left is None or unknown_left > 0)):
                 # (Answering something we do not know also opens a ticket, as one by one.)
                 new_items.append(item)
                 opened[item.sender] = opened.get(item.sender, 0) + 1
+                if item.contact is None and unknown_left is not None:
+                    unknown_left -= 1
                 if m.message_id:
                     batch_new[m.message_id] = item
                 continue

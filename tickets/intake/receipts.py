@@ -53,16 +53,32 @@ def receipt_template(department: Department | None) -> str:
     return reply.body if reply else RECEIPT_FALLBACK
 
 
+# What a stranger wrote reaches the receipt only as a short name and a short, one-line subject:
+# a spammer's display name or subject ("Cheap pills at http://...") is no message of ours.
+RECEIPT_SUBJECT_CHARS = 80
+_PLAIN_NAME = re.compile(r"^[^\W\d_][\w'\u2019-]{0,29}$")
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join("".join(ch for ch in text if ch.isprintable()).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _greeting_name(name: str) -> str:
+    first = (name or "").split(" ")[0].strip("\"'")
+    return first if _PLAIN_NAME.match(first) else _("there")
+
+
 def receipt_values(ticket: Ticket) -> dict[str, str]:
-    """Return the merge fields of a receipt for this ticket."""
+    """Return the merge fields of a receipt for this ticket (names and subject shortened and
+    reduced to plain text for senders who are no contact of ours)."""
     contact = ticket.contact
     return {
-        "contact_first_name": contact.first_name if contact else (ticket.requester_name.split(" ")[0]
-                                                                  if ticket.requester_name else _("there")),
-        "contact_name": contact.full_name if contact else ticket.requester_name or ticket.requester_email,
+        "contact_first_name": contact.first_name if contact else _greeting_name(ticket.requester_name),
+        "contact_name": contact.full_name if contact else _short(ticket.requester_name, 60) or ticket.requester_email,
         "client_name": ticket.client.name if ticket.client_id else "",
         "ticket_number": str(ticket.pk),
-        "ticket_subject": ticket.subject,
+        "ticket_subject": _short(ticket.subject, RECEIPT_SUBJECT_CHARS),
         "department": ticket.department.name,
         "agent_name": "",
         "agent_first_name": "",
@@ -104,7 +120,7 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
         return
     department = inbound.department
     from_email = f"{department.name} <{department.email}>" if department and department.email else None
-    if notice == "held":
+    if notice in ("held", "held_unknown"):
         managers = list(
             User.objects.filter(is_active=True, is_staff=True)
             .filter(Q(is_superuser=True) | Q(staff_profile__role="manager"))
@@ -112,6 +128,17 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
         )
         if not managers:
             return
+    if notice == "held_unknown":
+        email = _notice_email(
+            _("Email from unregistered senders is being held"),
+            _("More than %(n)d new tickets from unregistered senders arrived within %(m)d minutes. Further "
+              "new tickets from senders who are no contact are held, not dropped: review them in the admin "
+              "under Inbound emails (state: held) and use \u201cprocess again\u201d to open tickets from "
+              "them.")
+            % {"n": settings.HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT, "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
+            managers,
+        )
+    elif notice == "held":
         email = _notice_email(
             _("Email from %(sender)s is being held") % {"sender": inbound.from_email},
             _("%(sender)s sent more than %(n)d new tickets within %(m)d minutes. Further email from this "

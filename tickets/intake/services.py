@@ -321,9 +321,20 @@ def _sender_belongs(ticket: Ticket, sender: str, contact: Contact | None) -> boo
 
 
 def _participants(message: InboundMessage, intake: Intake, sender: str) -> list[str]:
+    """Return the people the sender copied (To and Cc, not us, not the sender), at most
+    HELPDESK_INBOUND_MAX_PARTICIPANTS of them, to record on the ticket."""
+    limit = max(settings.HELPDESK_INBOUND_MAX_PARTICIPANTS, 0)
     ours = set(intake.departments)
     domain = f"@{settings.HELPDESK_MAIL_DOMAIN.lower()}"
-    return [a for a in [*message.to, *message.cc] if a != sender and a not in ours and not a.endswith(domain)]
+    out: list[str] = []
+    seen = {sender}
+    for address in [*message.to, *message.cc]:
+        if len(out) >= limit:
+            break
+        if address not in seen and address not in ours and not address.endswith(domain):
+            seen.add(address)
+            out.append(address)
+    return out
 
 
 def _attachments(message: InboundMessage) -> list[services.NewAttachment]:
@@ -351,6 +362,37 @@ def _rate_limited(sender: str) -> bool:
         from_email=sender, outcome=Outcome.TICKET_OPENED, processed_at__gte=since
     ).count()
     return opened >= settings.HELPDESK_SENDER_RATE_LIMIT
+
+
+UNKNOWN_HELD_KEY = "tickets:unknown-senders-held"
+
+
+def unknown_senders_left() -> int | None:
+    """Return how many more tickets senders who are no contact may open in the current window
+    (all of them together), or None when there is no such limit."""
+    limit = settings.HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT
+    if limit <= 0:
+        return None
+    since = timezone.now() - timedelta(minutes=settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES)
+    opened = InboundEmail.objects.filter(
+        outcome=Outcome.TICKET_OPENED, received_at__gte=since, ticket__contact__isnull=True
+    ).count()
+    return max(limit - opened, 0)
+
+
+def _unknown_senders_held() -> Received:
+    """Hold a stranger's new ticket over the global limit; tell the managers once per window."""
+    from django.core.cache import cache
+
+    window = settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES
+    first = cache.add(UNKNOWN_HELD_KEY, 1, timeout=window * 60)
+    return Received(
+        Outcome.HELD,
+        _("More than %(n)d new tickets from unregistered senders within %(m)d minutes.")
+        % {"n": settings.HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT, "m": window},
+        held=True,
+        notice="held_unknown" if first else "",
+    )
 
 
 def _first_hold_in_window(sender: str) -> bool:
@@ -453,6 +495,11 @@ def receive_inbound_message(
             held=True,
             notice="held" if _first_hold_in_window(sender) else "",
         )
+
+    if not bypass_rate_limit and contact is None and unknown_senders_left() == 0:
+        held = _unknown_senders_held()
+        held.department = department
+        return held
 
     ticket = services.open_ticket(
         subject=clean_subject(message.subject) or _("(no subject)"),

@@ -53,6 +53,14 @@ class Department(models.Model):
         limit_choices_to={"is_staff": True},
         verbose_name=_("staff members"),
     )
+    # Off by default: people a customer copied (Cc) are recorded on the ticket but get no mail
+    # from us, so a stranger's mail with a thousand Cc cannot make us mail them.
+    copy_participants = models.BooleanField(
+        _("copy replies to Cc'd participants"),
+        default=False,
+        help_text=_("Staff replies also go to the people copied on the customer's email "
+                    "(at most HELPDESK_REPLY_MAX_CC of them). Receipts never do."),
+    )
 
     class Meta:
         ordering = ["name"]

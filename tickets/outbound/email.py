@@ -45,6 +45,29 @@ def _references(thread: Thread, upto: TicketMessage) -> tuple[str, list[str]]:
     return in_reply_to, [mid for mid, _ in ids][-20:]
 
 
+# Automatic mail (receipts) repeats the customer's subject: a spammer's subject, cut short.
+RECEIPT_SUBJECT_MAX = 80
+
+
+def copied_to(message: TicketMessage) -> list[str]:
+    """Return the Cc of a staff reply: the addresses the agent put on this reply, then, where the
+    department allows it, the ticket's participants; at most HELPDESK_REPLY_MAX_CC, never the
+    customer. Automatic mail (receipts) copies nobody."""
+    ticket = message.ticket
+    to = ticket.reply_email.lower()
+    wanted = list(message.cc_emails)
+    if ticket.department.copy_participants:
+        wanted += ticket.cc_emails
+    out: list[str] = []
+    seen = {to}
+    for address in wanted:
+        address = address.lower()
+        if address not in seen:
+            seen.add(address)
+            out.append(address)
+    return out[: max(settings.HELPDESK_REPLY_MAX_CC, 0)]
+
+
 def build_email(message: TicketMessage, *, thread: Thread | None = None) -> EmailMultiAlternatives:
     """Return the outgoing email for a staff reply or automatic message (not yet sent).
 
@@ -71,12 +94,14 @@ def build_email(message: TicketMessage, *, thread: Thread | None = None) -> Emai
         headers["In-Reply-To"] = in_reply_to
     if references:
         headers["References"] = " ".join(references)
+    automatic = message.kind == TicketMessage.Kind.SYSTEM
     email = EmailMultiAlternatives(
-        subject=subject_with_token(ticket_id=ticket.pk, subject=ticket.subject),
+        subject=subject_with_token(ticket_id=ticket.pk, subject=ticket.subject,
+                                   max_length=RECEIPT_SUBJECT_MAX if automatic else None),
         body=body,
         from_email=from_email,
         to=[ticket.reply_email],
-        cc=[a for a in ticket.cc_emails if a.lower() != ticket.reply_email.lower()],
+        cc=[] if automatic else copied_to(message),
         headers=headers,
         reply_to=[department.email] if department.email else None,
     )
