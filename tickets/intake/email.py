@@ -22,7 +22,7 @@ import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email import policy
 from email.header import decode_header, make_header
 from email.headerregistry import HeaderRegistry
@@ -104,16 +104,46 @@ class Peek:
     message_id: str
     from_email: str
     subject: str
+    fingerprint: str = ""
+
+
+_BODY_START = re.compile(rb"\r?\n\r?\n")
+_BOUNDARY = re.compile(rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""", re.IGNORECASE)
 
 
 def peek(raw: bytes) -> Peek:
-    """Return Message-ID, sender and subject from the header section only."""
-    msg = _HEADER_PARSER.parsebytes(_strip_mbox_from(raw), headersonly=True)
+    """Return Message-ID, sender, subject and the message's fingerprint from the header section
+    (and a digest of the body)."""
+    raw = _strip_mbox_from(raw)
+    msg = _HEADER_PARSER.parsebytes(raw, headersonly=True)
+    message_id = normalise_message_id(_header(msg, "message-id"))
+    from_email = _first_address(" ".join(_address_values(msg, "from")[:1]))
+    subject = _header(msg, "subject")
     return Peek(
-        message_id=normalise_message_id(_header(msg, "message-id")),
-        from_email=_first_address(" ".join(_address_values(msg, "from")[:1])),
-        subject=_header(msg, "subject")[:255],
+        message_id=message_id,
+        from_email=from_email,
+        subject=subject[:255],
+        fingerprint=fingerprint(raw, message_id=message_id, from_email=from_email, subject=subject,
+                                date=_header(msg, "date")),
     )
+
+
+def fingerprint(raw: bytes, *, message_id: str, from_email: str, subject: str, date: str) -> str:
+    """Return what makes an email the same email: its Message-ID, sender, date, subject and a digest
+    of its body, not the headers each relay adds (Received, Delivered-To, DKIM and spam
+    verdicts), so a redelivery, or the same mail to two of our addresses, has the same
+    fingerprint, and a different mail under a reused Message-ID a different one."""
+    end = _BODY_START.search(raw)
+    body = raw[end.end():] if end else b""
+    # MIME boundaries are random: a provider rebuilding the same email (a webhook retry) picks new ones.
+    for boundary in {m.group(1) or m.group(2) for m in _BOUNDARY.finditer(raw)}:
+        if len(boundary) > 3:
+            body = body.replace(boundary, b"")
+    body = body.replace(b"\r\n", b"\n").rstrip()
+    parsed = _date(date)
+    when = parsed.astimezone(UTC).isoformat() if parsed else " ".join(date.split())
+    key = "\n".join([message_id, from_email.lower(), when, " ".join(subject.split()), hashlib.sha256(body).hexdigest()])
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 _OBS_HEADER_NAME = re.compile(rb"^([!-9;-~]{1,76})[ \t]+:", re.MULTILINE)

@@ -235,7 +235,8 @@ def _process_claimed(
     message = parse_email(
         inbound.raw_bytes(), envelope_recipient=inbound.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
     )
-    return receive_inbound_message(message, intake=intake, bypass_rate_limit=bypass_rate_limit, may_wait=may_wait)
+    return receive_inbound_message(message, intake=intake, bypass_rate_limit=bypass_rate_limit, may_wait=may_wait,
+                                   processed_into=inbound.ticket_id)
 
 
 # --- the rules -----------------------------------------------------------------------------
@@ -401,14 +402,16 @@ def _first_hold_in_window(sender: str) -> bool:
 
 
 def receive_inbound_message(
-    message: InboundMessage, *, intake: Intake | None = None, bypass_rate_limit: bool = False, may_wait: bool = False
+    message: InboundMessage, *, intake: Intake | None = None, bypass_rate_limit: bool = False, may_wait: bool = False,
+    processed_into: int | None = None,
 ) -> Received:
     """Apply the intake rules to one parsed message and write the result through the ticket
     services. Runs inside the caller's transaction.
 
     With `may_wait`, a message that threads to nothing but names a stored email that is still
     waiting or being processed (by another worker) raises ParentPending instead of opening a
-    ticket, so the caller can try again once that email has its ticket.
+    ticket, so the caller can try again once that email has its ticket. `processed_into` is the
+    ticket the stored email was processed into before, if any (a row reset by hand).
 
     Order: our own mail coming back (loop) -> bounce -> spam filters -> threading (headers,
     then the subject token with the sender check) -> reply, or a new ticket (auto-replies open
@@ -423,13 +426,16 @@ def receive_inbound_message(
         return Received(Outcome.LOOP, message.loop_reason, department=department)
     if sender and sender in intake.departments:
         return Received(Outcome.LOOP, _("The sender is one of our department addresses."), department=department)
-    if message.message_id:
-        known = TicketMessage.objects.filter(message_id=message.message_id).values_list("pk", "ticket_id").first()
-        if known:
+    if message.message_id and processed_into is not None:
+        # This very email was processed into that ticket before (its row then reset by hand).
+        # Only there: senders such as ServiceNow and Jira reuse one Message-ID for several
+        # notifications, so the id alone never makes another email a duplicate (the store
+        # recognises redeliveries by their fingerprint).
+        if TicketMessage.objects.filter(message_id=message.message_id, ticket_id=processed_into).exists():
             return Received(
                 Outcome.DUPLICATE,
-                _("This Message-ID is already on ticket #%(n)s.") % {"n": known[1]},
-                ticket=Ticket.objects.filter(pk=known[1]).first(),
+                _("This email is already on ticket #%(n)s.") % {"n": processed_into},
+                ticket=Ticket.objects.filter(pk=processed_into).first(),
                 department=department,
             )
     if message.auto_kind == "bounce":

@@ -1,10 +1,12 @@
 """Store raw inbound email durably, once: the first step of the email pipe.
 
-A unique index on the Message-ID (or on the sha256 of the bytes when there is none) makes a
-second delivery, even a simultaneous one, fail to insert; it then only counts a delivery on
-the first row. This module imports only the ORM and the header peek, because
-`manage.py pipe_email` (tickets/intake/pipe.py) starts for every email a mail server hands
-over; queueing the processing is the caller's (`on_commit`).
+A unique index on the email's fingerprint (Message-ID, sender, date, subject, body digest:
+tickets.intake.email.fingerprint) makes a second delivery of the same email, even a
+simultaneous one and whatever Received/Delivered-To headers it gained on the way, fail to
+insert; it then only counts a delivery on the first row. A different email under a reused
+Message-ID has another fingerprint and is stored as its own. This module imports only the ORM
+and the header peek, because `manage.py pipe_email` (tickets/intake/pipe.py) starts for every
+email a mail server hands over; queueing the processing is the caller's (`on_commit`).
 """
 
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 
 from tickets.intake.email import NotAnEmail, check_raw, peek, sha256
 from tickets.models.inbound import InboundEmail
@@ -44,14 +46,15 @@ def store_inbound_email(
     """Keep the raw email durably; after commit, call `on_commit` with its id (to queue it).
 
     Raises NotAnEmail for input that is no email at all. A second delivery of the same email
-    (same Message-ID, or same bytes when there is none) stores nothing and only counts the
-    delivery on the first row. Database errors propagate (the pipe turns them into EX_TEMPFAIL).
+    (same fingerprint) stores nothing and only counts the delivery on the first row. Database
+    errors propagate (the pipe turns them into EX_TEMPFAIL).
     """
     check_raw(raw)
     head = peek(raw)
     digest = sha256(raw)
     inbound = InboundEmail(
         sha256=digest,
+        fingerprint=head.fingerprint,
         message_id=head.message_id,
         recipient=(recipient or "").strip().lower()[:254],
         from_email=head.from_email,
@@ -71,7 +74,7 @@ def store_inbound_email(
     except IntegrityError:
         if inbound.raw_file:
             inbound.raw_file.delete(save=False)
-        existing = _existing(head.message_id, digest)
+        existing = _existing(head.fingerprint)
         if existing is None:  # not a duplicate after all: a real integrity problem
             raise
         InboundEmail.objects.filter(pk=existing.pk).update(deliveries=F("deliveries") + 1)
@@ -98,13 +101,13 @@ def store_inbound_batch(
             continue
         head = peek(raw)
         digest = sha256(raw)
-        key = head.message_id or f"sha:{digest}"
+        key = head.fingerprint
         if key in fresh:
             results[index] = fresh[key]  # type: ignore[assignment]  (resolved below)
             continue
         fresh[key] = index
         row = InboundEmail(
-            sha256=digest, message_id=head.message_id, recipient=recipient.lower()[:254],
+            sha256=digest, fingerprint=key, message_id=head.message_id, recipient=recipient.lower()[:254],
             from_email=head.from_email, subject=head.subject, source=source, size=len(raw),
         )
         if len(raw) > settings.HELPDESK_INBOUND_DB_MAX_BYTES:
@@ -112,17 +115,13 @@ def store_inbound_batch(
         else:
             row.raw = raw
         rows.append((index, row))
-    message_ids = [r.message_id for _, r in rows if r.message_id]
-    digests = [r.sha256 for _, r in rows if not r.message_id]
     existing = {
-        (e.message_id or f"sha:{e.sha256}"): e
-        for e in InboundEmail.objects.filter(
-            Q(message_id__in=message_ids) | Q(sha256__in=digests, message_id="")
-        ).defer("raw")
+        e.fingerprint: e
+        for e in InboundEmail.objects.filter(fingerprint__in=[r.fingerprint for _, r in rows]).defer("raw")
     } if rows else {}
     to_insert = []
     for index, row in rows:
-        found = existing.get(row.message_id or f"sha:{row.sha256}")
+        found = existing.get(row.fingerprint)
         if found is not None:
             results[index] = StoreResult(inbound=found, created=False)
         else:
@@ -149,7 +148,5 @@ def store_inbound_batch(
     return results  # type: ignore[return-value]
 
 
-def _existing(message_id: str, digest: str) -> InboundEmail | None:
-    if message_id:
-        return InboundEmail.objects.filter(message_id=message_id).first()
-    return InboundEmail.objects.filter(sha256=digest, message_id="").first()
+def _existing(fingerprint: str) -> InboundEmail | None:
+    return InboundEmail.objects.filter(fingerprint=fingerprint).first()

@@ -1,8 +1,10 @@
 """Inbound email as received: the raw bytes kept durably, then the outcome of processing.
 
-"Processed once" is a database fact, not a convention: a unique index on the Message-ID (where
-there is one) and on the sha256 of the raw bytes (where there is none) makes a second delivery
-of the same email fail to insert, however many deliveries race.
+"Processed once" is a database fact, not a convention: a unique index on the email's
+fingerprint (Message-ID, sender, date, subject and a digest of the body: what makes it the same
+email, not the headers each relay adds; tickets.intake.email.fingerprint) makes a second
+delivery of the same email fail to insert, however many deliveries race, while a different
+email that reuses a Message-ID is stored as its own.
 """
 
 from django.db import models
@@ -50,6 +52,7 @@ class InboundEmail(models.Model):
     raw_file = models.FileField(upload_to=inbound_raw_path, max_length=300, blank=True, editable=False)
     size = models.PositiveIntegerField(_("size (bytes)"), default=0)
     sha256 = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64, default="", editable=False)
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
     recipient = models.CharField(_("envelope recipient"), max_length=254, blank=True)
     from_email = models.CharField(_("from"), max_length=254, blank=True)
@@ -85,12 +88,10 @@ class InboundEmail(models.Model):
         verbose_name = _("inbound email")
         verbose_name_plural = _("inbound emails")
         constraints = [
-            models.UniqueConstraint(
-                fields=["message_id"], condition=~Q(message_id=""), name="inbound_unique_message_id"
-            ),
-            models.UniqueConstraint(fields=["sha256"], condition=Q(message_id=""), name="inbound_unique_sha256"),
+            models.UniqueConstraint(fields=["fingerprint"], name="inbound_unique_fingerprint"),
         ]
         indexes = [
+            models.Index(fields=["message_id"], condition=~Q(message_id=""), name="inbound_message_id"),
             models.Index(fields=["state", "received_at"], name="inbound_state"),
             models.Index(fields=["outcome", "received_at"], name="inbound_outcome"),
             models.Index(fields=["from_email", "processed_at"], name="inbound_sender"),
