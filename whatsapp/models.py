@@ -2,6 +2,7 @@
 messages and their media, quick replies and synced templates. Fields only; writes live in
 whatsapp.services and whatsapp.sending."""
 
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -280,6 +281,12 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    @property
+    def variable_range(self) -> range:
+        """1..n for the {{n}} placeholders of the body (what the send form asks for)."""
+        numbers = [int(n) for n in re.findall(r"\{\{\s*(\d+)\s*\}\}", self.body_text)]
+        return range(1, max(numbers, default=0) + 1)
 
     @property
     def body_text(self) -> str:

@@ -127,3 +127,22 @@ def media_for_agent(*, user: object, pk: int) -> Media:
     if media is None or not visible_conversations(user=user).filter(pk=media.message.conversation_id).exists():
         raise Http404
     return media
+
+
+def departments_for(*, user: object) -> list:
+    """Departments for the list filter: the agent's own (managers: all active)."""
+    from tickets.models import Department
+
+    if getattr(user, "is_manager", False):
+        return list(Department.objects.filter(is_active=True).order_by("name"))
+    return list(user.departments.order_by("name"))
+
+
+def agents_for(*, conversation: Conversation) -> QuerySet:
+    """Staff who may take the conversation: the agents of its department (all staff when it has none)."""
+    from crm.models import User
+
+    qs = User.objects.filter(is_active=True, is_staff=True)
+    if conversation.department_id:
+        qs = qs.filter(Q(departments=conversation.department_id) | Q(staff_profile__role="manager")).distinct()
+    return qs.order_by("full_name")
