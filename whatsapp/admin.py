@@ -8,8 +8,18 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from whatsapp import connection, message_templates, services
-from whatsapp.models import Account, Conversation, Message, MessageTemplate, PhoneNumber, QuickReply, WebhookEvent
+from whatsapp import bots, connection, message_templates, services
+from whatsapp.models import (
+    Account,
+    Bot,
+    Conversation,
+    EventMapping,
+    Message,
+    MessageTemplate,
+    PhoneNumber,
+    QuickReply,
+    WebhookEvent,
+)
 
 SECRETS = ("app_secret", "access_token", "verify_token")
 
@@ -142,3 +152,26 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     readonly_fields = ("template_id", "name", "language", "status", "category", "components", "variable_count",
                        "synced_at")
+
+
+@admin.register(Bot)
+class BotAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "is_active", "department", "cooldown_minutes", "order")
+    list_editable = ("is_active",)
+    list_filter = ("kind", "is_active")
+    readonly_fields = ("preview",)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Bot) -> str:
+        """The answer as a customer of the bot's department would get it."""
+        if not obj.pk:
+            return "—"
+        sample = Conversation(profile_name="Sheena Nelson", department=obj.department, wa_id="0")
+        return bots.render(obj, sample)
+
+
+@admin.register(EventMapping)
+class EventMappingAdmin(admin.ModelAdmin):
+    list_display = ("event", "template", "is_active")
+    list_editable = ("is_active",)
+    autocomplete_fields = ("template",)

@@ -187,6 +187,7 @@ class Message(models.Model):
         "tickets.TicketMessage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     template = models.ForeignKey("MessageTemplate", null=True, blank=True, on_delete=models.SET_NULL)
+    bot = models.ForeignKey("Bot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attempts = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -294,3 +295,58 @@ class MessageTemplate(models.Model):
             if str(component.get("type", "")).upper() == "BODY":
                 return str(component.get("text", ""))
         return ""
+
+
+class Bot(models.Model):
+    """An automatic answer to customer messages, configured by managers (whatsapp.bots)."""
+
+    class Kind(models.TextChoices):
+        BUSINESS_HOURS = "business_hours", _("Business hours (outside the department's hours)")
+        RECEIPT = "receipt", _("Receipt confirmation")
+        FAQ = "faq", _("FAQ (keywords or exact phrases)")
+
+    class Match(models.TextChoices):
+        KEYWORDS = "keywords", _("Any of the keywords appears")
+        EXACT = "exact", _("The message is exactly one of the phrases")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_active = models.BooleanField(_("on"), default=True)
+    department = models.ForeignKey("tickets.Department", null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+", help_text=_("Empty: every department."))
+    message = models.TextField(
+        _("answer"), help_text=_("Placeholders: {hours} (business hours), {sla_hours} (first-response target), "
+                                 "{contact_first_name}. KB links may be pasted as they are."))
+    phrases = models.TextField(_("keywords or phrases"), blank=True, help_text=_("FAQ only: one per line."))
+    match = models.CharField(_("match"), max_length=10, choices=Match.choices, default=Match.KEYWORDS)
+    cooldown_minutes = models.PositiveIntegerField(
+        _("cool-down (minutes)"), default=240,
+        help_text=_("This bot answers a conversation at most once per cool-down."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EventMapping(models.Model):
+    """A CRM event that sends an approved template (through the send_whatsapp_template action)."""
+
+    class Event(models.TextChoices):
+        TICKET_CREATED = "ticket_created", _("Ticket created")
+        TICKET_CLOSED = "ticket_closed", _("Ticket closed")
+        INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+        PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed")
+
+    event = models.CharField(_("event"), max_length=30, choices=Event.choices, unique=True)
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, verbose_name=_("template"))
+    parameters = models.TextField(
+        _("parameters"), blank=True,
+        help_text=_("One per line, in the template's {{1}}, {{2}} order: [ID], [SLA], [No], [link], [name] "
+                    "or fixed text."))
+    is_active = models.BooleanField(_("on"), default=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} → {self.template}"

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from tickets.models import Ticket, TicketMessage
 from whatsapp import services
 from whatsapp.graph import Client, GraphError
-from whatsapp.models import Account, Conversation, Media, Message, MessageTemplate
+from whatsapp.models import Account, Bot, Conversation, Media, Message, MessageTemplate
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -53,8 +53,10 @@ def _touch(conversation: Conversation, preview: str) -> None:
 
 @transaction.atomic
 def send_text(*, conversation: Conversation, body: str, agent: object = None,
-              attachment: tuple[str, bytes, str] | None = None, ticket_message: TicketMessage | None = None) -> Message:
-    """Write an agent's free-text reply (and optional attachment) and queue it for sending.
+              attachment: tuple[str, bytes, str] | None = None, ticket_message: TicketMessage | None = None,
+              bot: Bot | None = None) -> Message:
+    """Write a free-text reply (an agent's, a ticket's or a bot's; optional attachment) and queue it.
+    An agent's reply marks the conversation read; a bot's does not.
 
     Raises WindowClosed outside the 24-hour window and SendError for an empty or long text.
     """
@@ -72,7 +74,7 @@ def send_text(*, conversation: Conversation, body: str, agent: object = None,
     message = Message.objects.create(
         conversation=conversation, direction=Message.Direction.OUT, type=msg_type, body=body,
         status=Message.Status.PENDING, sent_by=agent if getattr(agent, "pk", None) else None,
-        ticket_message=ticket_message)
+        ticket_message=ticket_message, bot=bot)
     if attachment is not None:
         name, content, mime = attachment
         media = Media(message=message, media_id="", mime_type=mime, filename=name[:255], size=len(content),
@@ -82,7 +84,8 @@ def send_text(*, conversation: Conversation, body: str, agent: object = None,
         media.file.save(name.replace("/", "_")[:200], ContentFile(content), save=False)
         media.save()
     _touch(conversation, body or attachment[0])
-    Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
+    if bot is None:
+        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
     _queue_send(message)
     return message
 

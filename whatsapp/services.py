@@ -256,3 +256,13 @@ def apply_stored_statuses(*, message: Message) -> None:
 
 def media_limit_bytes() -> int:
     return int(getattr(settings, "WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024))
+
+
+def requeue_stale_events(*, older_than_minutes: int = 5) -> int:
+    """Queue events that no task processed (broker down when the webhook stored them, a worker killed)."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    ids = list(WebhookEvent.objects.filter(state=State.NEW, received_at__lt=cutoff)
+               .order_by("received_at").values_list("pk", flat=True)[:1000])
+    for pk in ids:
+        current_app.tasks["whatsapp.process_event"].delay(pk)
+    return len(ids)

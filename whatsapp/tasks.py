@@ -51,3 +51,9 @@ def sync_templates() -> int:
     from whatsapp import message_templates
 
     return message_templates.sync_templates()
+
+
+@shared_task(name="whatsapp.requeue_events", time_limit=120, soft_time_limit=100, ignore_result=True)
+def requeue_events() -> int:
+    """Queue stored webhook events no task picked up (beat, every 5 minutes)."""
+    return services.requeue_stale_events()
