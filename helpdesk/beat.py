@@ -27,4 +27,8 @@ SCHEDULE: dict[str, dict] = {
     "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
     # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
+    # Fetch WhatsApp message templates from Meta (whatsapp.message_templates; paged GET message_templates).
+    "whatsapp-sync-templates": {"task": "whatsapp.sync_templates", "schedule": 3600.0},
+    # Queue stored WhatsApp webhook events no task picked up (broker down, worker killed).
+    "whatsapp-requeue-events": {"task": "whatsapp.requeue_events", "schedule": 300.0},
 }
