@@ -220,7 +220,8 @@ def _bulk(
             item.contact = contacts.get(item.sender)
             depends_on_slow = any(mid in slow_ids for mid in m.thread_ids)
             simple = (
-                not m.loop and not m.auto_kind and item.sender and item.sender not in intake.departments
+                not m.loop and not m.auto_kind and not m.list_reason and not m.spam_reason
+                and item.sender and item.sender not in intake.departments
                 and not (m.message_id and (m.message_id in known or m.message_id in seen_ids))
                 and ticket_id_from_subject(m.subject) is None and not depends_on_slow
                 and not any(f.matches(sender=item.sender, subject=m.subject, body=m.text)

@@ -32,6 +32,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from tickets.intake.bodies import FORWARD_SUBJECT, clean_subject, html_to_text, sanitise_html, split_quoted, trim_html
 from tickets.intake.message import InboundAttachment, InboundMessage
+from tickets.threading import ticket_id_from_message_id
 
 # Attachments bigger than this are spooled to a temporary file instead of kept in memory.
 SPOOL_BYTES = 1024 * 1024
@@ -360,11 +361,22 @@ def _payload_bytes(part: Message) -> bytes:
 # --- automatic mail ------------------------------------------------------------------------
 
 _BOUNCE_SUBJECT = re.compile(
-    r"^\s*(undeliver(ed|able)|delivery (status notification|failure|has failed)|mail delivery failed"
-    r"|failure notice|returned mail|delivery failure|non[- ]?delivery|mail system error)",
+    r"^\s*(undeliver(ed|able)|delivery (status notification|failure|has failed|notification)|mail delivery failed"
+    r"|failure notice|returned mail|delivery failure|non[- ]?delivery|mail system error|message not delivered"
+    r"|warning: could not send message|nondeliverable)",
     re.IGNORECASE,
 )
+# What the text of a delivery report says (RFC 3464 fields, the usual MTA sentences, SMTP codes).
+_DSN_TEXT = re.compile(
+    r"(^(final-recipient|diagnostic-code|action:\s*failed|status:\s*5\.\d)"
+    r"|could not be delivered|couldn't be delivered|delivery to the following recipients? (failed|has failed)"
+    r"|permanent (fatal )?errors?|message (was )?not delivered|undeliverable|user unknown|mailbox unavailable"
+    r"|no such user|address rejected|\b5[0-5]\d[ -]5\.\d\.\d)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+_REPORT_TYPES = ("multipart/report", "message/delivery-status")
+_SPAM_FLAG = re.compile(r"^\s*yes\b", re.IGNORECASE)
 
 
 def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> None:
@@ -373,21 +385,35 @@ def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> Non
     def has(name: str) -> bool:
         return name in heads
 
-    content_type = _ctype(msg)
-    report_type = (msg.get_param("report-type") or "") if content_type == "multipart/report" else ""
     sender_local = result.from_email.split("@", 1)[0]
     return_path = _header(msg, "return-path")
-    if content_type == "multipart/report" and str(report_type).lower() in ("delivery-status", ""):
-        result.auto_kind, result.auto_reason = "bounce", "multipart/report delivery status"
+    return_local = _first_address(return_path).split("@", 1)[0]
+    null_return = "return-path" in heads and return_path.strip() in ("<>", "")
+    report = _report_part(msg)
+    dsn_text = bool(_DSN_TEXT.search(result.text[:20000]))
+    if report:
+        result.auto_kind, result.auto_reason = "bounce", f"{report} delivery report"
     elif sender_local in _BOUNCE_SENDERS or "mailer-daemon" in result.from_name.lower():
         result.auto_kind, result.auto_reason = "bounce", f"sender {result.from_email or result.from_name}"
+    elif return_local in _BOUNCE_SENDERS:
+        result.auto_kind, result.auto_reason = "bounce", f"Return-Path {return_path.strip()}"
     elif has("x-failed-recipients"):
         result.auto_kind, result.auto_reason = "bounce", "X-Failed-Recipients header"
-    elif return_path.strip() == "<>" and _BOUNCE_SUBJECT.match(result.subject):
-        result.auto_kind, result.auto_reason = "bounce", "null Return-Path and a delivery failure subject"
+    elif null_return and (_BOUNCE_SUBJECT.match(result.subject) or dsn_text):
+        result.auto_kind, result.auto_reason = "bounce", "null Return-Path and a delivery failure subject or text"
+    elif _BOUNCE_SUBJECT.match(result.subject) and dsn_text and not result.in_reply_to:
+        result.auto_kind, result.auto_reason = "bounce", "a delivery failure subject and text"
     if result.auto_kind == "bounce":
         _bounce_details(msg, result)
         return
+
+    # Mailing lists (RFC 2369/2919) get no receipt: it would go to the list or its bounce address.
+    if has("list-id") or has("list-unsubscribe") or has("list-post"):
+        result.list_reason = "List-Id/List-Unsubscribe header"
+    # The MTA's spam verdict (SpamAssassin, rspamd in SpamAssassin mode).
+    spam_flag, spam_status = _header(msg, "x-spam-flag"), _header(msg, "x-spam-status")
+    if _SPAM_FLAG.match(spam_flag) or _SPAM_FLAG.match(spam_status):
+        result.spam_reason = f"X-Spam-Status: {spam_status[:120]}" if spam_status else f"X-Spam-Flag: {spam_flag}"
 
     auto_submitted = _header(msg, "auto-submitted").lower()
     precedence = (_header(msg, "precedence") or _header(msg, "x-precedence")).lower()
@@ -407,10 +433,28 @@ def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> Non
     elif return_path.strip() == "<>":
         result.auto_kind, result.auto_reason = "auto_reply", "null Return-Path"
 
+    # Our own mail by the signature of our Message-IDs (tickets/threading.py), never by their
+    # domain: a local user's mail through a server named like our mail domain is no loop.
     if has("x-helpdesk-ticket"):
         result.loop, result.loop_reason = True, "carries our X-Helpdesk-Ticket header"
-    elif our_domain and result.message_id.lower().endswith(f"@{our_domain.lower()}>"):
-        result.loop, result.loop_reason = True, "its Message-ID is one of ours"
+    elif result.message_id and ticket_id_from_message_id(result.message_id) is not None:
+        result.loop, result.loop_reason = True, "its Message-ID is one of ours (signed)"
+
+
+def _report_part(msg: EmailMessage) -> str:
+    """Return the content type of a delivery report anywhere in the message, or ""."""
+    try:
+        for part in msg.walk():
+            ctype = _ctype(part)
+            if ctype in _REPORT_TYPES:
+                if ctype == "multipart/report":
+                    report_type = str(part.get_param("report-type") or "").lower()
+                    if report_type not in ("delivery-status", ""):
+                        continue
+                return ctype
+    except RecursionError:
+        return ""
+    return ""
 
 
 def _bounce_details(msg: EmailMessage, result: InboundMessage) -> None:

@@ -54,6 +54,9 @@ class InboundMessage:
     auto_reason: str = ""
     loop: bool = False
     loop_reason: str = ""
+    # Mailing-list mail (no receipt) and the mail server's spam verdict (held, no receipt).
+    list_reason: str = ""
+    spam_reason: str = ""
     bounced_message_id: str = ""
     bounce_recipients: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)

@@ -23,6 +23,7 @@ from tickets.models import (
     Ticket,
     TicketMessage,
 )
+from tickets.threading import make_message_id
 
 if TYPE_CHECKING:
     from tickets.intake.services import Intake
@@ -99,8 +100,6 @@ def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessa
 
 
 def _notice_email(subject: str, body: str, to: Iterable[str]) -> EmailMessage:
-    from email.utils import make_msgid
-
     return EmailMessage(
         subject=subject,
         body=body,
@@ -108,7 +107,8 @@ def _notice_email(subject: str, body: str, to: Iterable[str]) -> EmailMessage:
         headers={
             "Auto-Submitted": "auto-replied",
             "X-Auto-Response-Suppress": "All",
-            "Message-ID": make_msgid(domain=settings.HELPDESK_MAIL_DOMAIN),
+            # Signed like our ticket mail (ticket 0: none), so it is known as ours if it comes back.
+            "Message-ID": make_message_id(ticket_id=0),
         },
     )
 

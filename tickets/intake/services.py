@@ -441,6 +441,11 @@ def receive_inbound_message(
     if message.auto_kind == "bounce":
         return _bounce(message, department)
 
+    if message.spam_reason and not bypass_rate_limit:
+        # The mail server's spam verdict: held for a manager to look at ("process again"), no receipt.
+        return Received(Outcome.HELD, _("Marked as spam by the mail server (%(why)s).") % {"why": message.spam_reason},
+                        department=department, held=True)
+
     body_text, body_html, original = _bodies(message)
     for spam_filter in intake.spam_filters:
         if spam_filter.matches(sender=sender, subject=message.subject, body=message.text):
@@ -528,8 +533,8 @@ def receive_inbound_message(
     if history_note:
         services.note_history(ticket=ticket, note=history_note)
     first = ticket.messages.order_by("id").first()
-    reason = message.auto_reason if message.auto_kind else ""
-    if sender and not message.auto_kind:
+    reason = message.auto_reason if message.auto_kind else message.list_reason
+    if sender and not message.auto_kind and not message.list_reason:
         send_receipt(ticket=ticket, intake=intake)
     return Received(Outcome.TICKET_OPENED, reason, ticket=ticket, ticket_message=first, department=department)
 

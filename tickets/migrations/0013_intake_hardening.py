@@ -75,4 +75,15 @@ class Migration(migrations.Migration):
             model_name='inboundemail',
             constraint=models.UniqueConstraint(fields=('fingerprint',), name='inbound_unique_fingerprint'),
         ),
-    ]
+        migrations.AlterField(
+            model_name='inboundemail',
+            name='outcome',
+            field=models.CharField(blank=True, choices=[('', '—'), ('ticket_opened', 'Ticket opened'), ('reply_added', 'Reply added'), ('duplicate', 'Duplicate'), ('blocked', 'Blocked by a spam filter'), ('refused', 'Refused (unregistered sender)'), ('too_large', 'Refused (too large)'), ('bounce', 'Bounce (delivery report)'), ('auto_reply', 'Auto-reply'), ('loop', 'Mail loop (our own mail)'), ('held', 'Held (rate limit or spam)'), ('failed', 'Failed')], default='', max_length=16, verbose_name='outcome'),
+        ),
+        migrations.AlterField(
+            model_name='inboundemail',
+            name='state',
+            field=models.CharField(choices=[('new', 'New (queued)'), ('processing', 'Processing'), ('done', 'Done'), ('held', 'Held (rate limit or spam)'), ('failed', 'Failed')], default='new', max_length=16, verbose_name='state'),
+        ),
+    
+]

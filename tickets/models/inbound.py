@@ -24,7 +24,7 @@ class InboundEmail(models.Model):
         NEW = "new", _("New (queued)")
         PROCESSING = "processing", _("Processing")
         DONE = "done", _("Done")
-        HELD = "held", _("Held (sender rate limit)")
+        HELD = "held", _("Held (rate limit or spam)")
         FAILED = "failed", _("Failed")
 
     class Outcome(models.TextChoices):
@@ -38,7 +38,7 @@ class InboundEmail(models.Model):
         BOUNCE = "bounce", _("Bounce (delivery report)")
         AUTO_REPLY = "auto_reply", _("Auto-reply")
         LOOP = "loop", _("Mail loop (our own mail)")
-        HELD = "held", _("Held (sender rate limit)")
+        HELD = "held", _("Held (rate limit or spam)")
         FAILED = "failed", _("Failed")
 
     class Source(models.TextChoices):
