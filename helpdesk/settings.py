@@ -111,6 +111,15 @@ if IS_POSTGRES and not env.boolean("DATABASE_JIT", False):
     # PostgreSQL's JIT compiles any plan whose cost estimate passes jit_above_cost; on the queue's
     # short indexed queries that costs 100-200 ms and saves nothing. Off unless DATABASE_JIT=true.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if IS_POSTGRES:
+    # A database that accepts connections but never answers must not hang a process for ever
+    # (pipe_email above all: the mail server waits on it). 0 turns a limit off.
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["connect_timeout"] = env.integer("DATABASE_CONNECT_TIMEOUT", 10)
+    if env.integer("DATABASE_STATEMENT_TIMEOUT", 0):
+        _db_options["options"] = (
+            _db_options.get("options", "") + f" -c statement_timeout={env.integer('DATABASE_STATEMENT_TIMEOUT', 0)}s"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
@@ -154,6 +163,14 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# Files and folders under MEDIA_ROOT: group-readable files, group-writable setgid folders, so
+# the pipe's user (the mail server's) and the web app's and workers' user share them through one
+# group (README, "Running the email pipe with Postfix"). Octal; empty keeps Django's default.
+STORAGES["default"]["OPTIONS"] = {
+    "file_permissions_mode": int(env.string("HELPDESK_MEDIA_FILE_MODE", "640") or "0", 8) or None,
+    "directory_permissions_mode": int(env.string("HELPDESK_MEDIA_DIR_MODE", "2770") or "0", 8) or None,
 }
 
 # Attachments
@@ -202,6 +219,9 @@ HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
 # Fernet keys for secrets stored in the database (IMAP passwords), comma-separated, the first
 # encrypting; empty: a key derived from SECRET_KEY (helpdesk/field_encryption.py, README).
 HELPDESK_FIELD_KEY = env.string("HELPDESK_FIELD_KEY")
+# pipe_email gives up (exit 75, the mail server retries) when storing takes longer than this
+# (a database that never answers); its statements are limited to this too.
+HELPDESK_PIPE_TIMEOUT_SECONDS = env.integer("HELPDESK_PIPE_TIMEOUT_SECONDS", 60)
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
 
