@@ -27,4 +27,11 @@ SCHEDULE: dict[str, dict] = {
     "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
     # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
+    # Beat's heartbeat: a worker runs it and records the time; /health/ reports its age, so a
+    # dead beat (or no worker) shows (helpdesk/health.py).
+    "beat-heartbeat": {
+        "task": "helpdesk.beat_heartbeat",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
 }

@@ -258,6 +258,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # retired by Django's own rules (CONN_MAX_AGE, errors) around each task (helpdesk/celery.py).
 CELERY_DB_REUSE_MAX = env.integer("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Creates the schedule file's folder first: beat starts from a fresh var directory on any broker.
+CELERY_BEAT_SCHEDULER = "helpdesk.celery:Scheduler"
+# /health/ fails "beat" when its heartbeat (every HELPDESK_SWEEP_SECONDS, helpdesk/beat.py) is older than this.
+HELPDESK_HEALTH_BEAT_MAX_AGE = env.integer("HELPDESK_HEALTH_BEAT_MAX_AGE", 300)
 CELERY_TIMEZONE = "UTC"
 
 
@@ -295,6 +299,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container healthchecks call plain HTTP
 
 LOGGING = {
     "version": 1,
