@@ -246,6 +246,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+if env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 0) and not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis: a task a killed worker held unacknowledged is delivered again after this many seconds
+    # (kombu's default, unset: an hour). Keep it above the longest retry countdown (30 min).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 0)}
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -300,6 +304,26 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container healthchecks call plain HTTP
+
+# Content-Security-Policy on every page (django-csp): our own scripts and styles only, no
+# inline script, no eval (htmx runs with allowEval off, templates/helpdesk/base.html). Style
+# attributes stay allowed: status and priority colours come from the database (style="--c: ...").
+# Attachment downloads send their own stricter policy (default-src 'none'; sandbox), which the
+# middleware keeps.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,
