@@ -26,7 +26,9 @@ SCHEDULE: dict[str, dict] = {
     # Fetch new mail from department IMAP mailboxes (UID-based; a cache lock keeps one run at a time).
     "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
     # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
-    "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
+    # HELPDESK_REQUEUE_SECONDS (default 300) sets its interval.
+    "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails",
+                               "schedule": float(env.integer("HELPDESK_REQUEUE_SECONDS", 300))},
     # Beat's heartbeat: a worker runs it and records the time; /health/ reports its age, so a
     # dead beat (or no worker) shows (helpdesk/health.py).
     "beat-heartbeat": {

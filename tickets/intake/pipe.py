@@ -124,7 +124,8 @@ def _fits(settings: object) -> bool:
         broker.startswith(("redis://", "rediss://"))
         and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
         and not getattr(settings, "CELERY_TASK_ROUTES", None)
-        and not getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None)
+        # The visibility timeout only concerns consumers: the message is written the same way.
+        and set(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}) <= {"visibility_timeout"}
     )
 
 
