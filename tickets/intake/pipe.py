@@ -70,7 +70,8 @@ def pipe_email_outcome(*, store: Callable[..., Any], raw: bytes, recipient: str)
 
 
 def guard(settings: object) -> None:
-    """Bound pipe_email's run by HELPDESK_PIPE_TIMEOUT_SECONDS: limit its statements to that
+    """Bound this pipe_email process by HELPDESK_PIPE_TIMEOUT_SECONDS (only in a process of its
+    own: manage.py's fast path and run_command): limit its statements to that
     time (PostgreSQL's statement_timeout on its connection, set before it connects; settings.py
     sets the connect timeout) and, as a last resort for a database that accepts connections and
     never answers, leave with EX_TEMPFAIL when the time is up. Leaving then is safe: what was
@@ -217,6 +218,12 @@ def run_command(argv: list[str]) -> NoReturn:
     The traceback goes to stderr for the log (bin/pipe-email keeps it out of the bounce)."""
     import traceback
 
+    try:
+        from django.conf import settings
+
+        guard(settings)  # here, not in the command: call_command() in a long-lived process gets no alarm
+    except Exception:  # noqa: S110 (settings that do not load fail below, with their reason)
+        pass
     try:
         from django.core.management import execute_from_command_line
 

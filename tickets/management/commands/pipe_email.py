@@ -26,11 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--recipient", default="", help="The envelope recipient (e.g. Postfix's ${recipient}).")
 
     def handle(self, *args: object, **options: object) -> None:
-        from django.conf import settings
-
-        from tickets.intake.pipe import guard
-
-        guard(settings)
         self.verbosity = int(options.get("verbosity") or 1)
         sys.exit(self.pipe(sys.stdin.buffer, recipient=str(options.get("recipient") or "")))
 
