@@ -13,6 +13,7 @@ def main() -> None:
         code = inbound_pipe.main(sys.argv[2:])
         if code is not None:
             inbound_pipe.exit_now(code)
+        inbound_pipe.run_command(sys.argv)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -31,4 +31,14 @@ SCHEDULE: dict[str, dict] = {
     "whatsapp-sync-templates": {"task": "whatsapp.sync_templates", "schedule": 3600.0},
     # Queue stored WhatsApp webhook events no task picked up (broker down, worker killed).
     "whatsapp-requeue-events": {"task": "whatsapp.requeue_events", "schedule": 300.0},
+    # HELPDESK_REQUEUE_SECONDS (default 300) sets its interval.
+    "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails",
+                               "schedule": float(env.integer("HELPDESK_REQUEUE_SECONDS", 300))},
+    # Beat's heartbeat: a worker runs it and records the time; /health/ reports its age, so a
+    # dead beat (or no worker) shows (helpdesk/health.py).
+    "beat-heartbeat": {
+        "task": "helpdesk.beat_heartbeat",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
 }

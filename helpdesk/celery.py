@@ -1,8 +1,10 @@
 """The Celery application; the beat schedule lives in helpdesk/beat.py."""
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
@@ -23,3 +25,12 @@ def _close_old_connections(task: object = None, **_kwargs: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+class Scheduler(PersistentScheduler):
+    """Celery's file-backed beat scheduler that creates the schedule file's folder first, so
+    beat starts from a fresh var directory on any broker (CELERY_BEAT_SCHEDULER)."""
+
+    def setup_schedule(self) -> None:
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

@@ -111,6 +111,15 @@ if IS_POSTGRES and not env.boolean("DATABASE_JIT", False):
     # PostgreSQL's JIT compiles any plan whose cost estimate passes jit_above_cost; on the queue's
     # short indexed queries that costs 100-200 ms and saves nothing. Off unless DATABASE_JIT=true.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if IS_POSTGRES:
+    # A database that accepts connections but never answers must not hang a process for ever
+    # (pipe_email above all: the mail server waits on it). 0 turns a limit off.
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["connect_timeout"] = env.integer("DATABASE_CONNECT_TIMEOUT", 10)
+    if env.integer("DATABASE_STATEMENT_TIMEOUT", 0):
+        _db_options["options"] = (
+            _db_options.get("options", "") + f" -c statement_timeout={env.integer('DATABASE_STATEMENT_TIMEOUT', 0)}s"
+        ).strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "crm.User"
@@ -154,6 +163,14 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# Files and folders under MEDIA_ROOT: group-readable files, group-writable setgid folders, so
+# the pipe's user (the mail server's) and the web app's and workers' user share them through one
+# group (README, "Running the email pipe with Postfix"). Octal; empty keeps Django's default.
+STORAGES["default"]["OPTIONS"] = {
+    "file_permissions_mode": int(env.string("HELPDESK_MEDIA_FILE_MODE", "640") or "0", 8) or None,
+    "directory_permissions_mode": int(env.string("HELPDESK_MEDIA_DIR_MODE", "2770") or "0", 8) or None,
 }
 
 # Attachments
@@ -217,6 +234,9 @@ HELPDESK_REPLY_MAX_CC = env.integer("HELPDESK_REPLY_MAX_CC", 5)
 # New tickets from senders who are no contact, all senders together, per
 # HELPDESK_SENDER_RATE_WINDOW_MINUTES; beyond it mail is held and the managers told (0: no limit).
 HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT = env.integer("HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT", 200)
+# pipe_email gives up (exit 75, the mail server retries) when storing takes longer than this
+# (a database that never answers); its statements are limited to this too.
+HELPDESK_PIPE_TIMEOUT_SECONDS = env.integer("HELPDESK_PIPE_TIMEOUT_SECONDS", 60)
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
 
@@ -241,6 +261,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+if env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 0) and not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis: a task a killed worker held unacknowledged is delivered again after this many seconds
+    # (kombu's default, unset: an hour). Keep it above the longest retry countdown (30 min).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.integer("CELERY_BROKER_VISIBILITY_TIMEOUT", 0)}
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -253,6 +277,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 # retired by Django's own rules (CONN_MAX_AGE, errors) around each task (helpdesk/celery.py).
 CELERY_DB_REUSE_MAX = env.integer("CELERY_DB_REUSE_MAX", 1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Creates the schedule file's folder first: beat starts from a fresh var directory on any broker.
+CELERY_BEAT_SCHEDULER = "helpdesk.celery:Scheduler"
+# /health/ fails "beat" when its heartbeat (every HELPDESK_SWEEP_SECONDS, helpdesk/beat.py) is older than this.
+HELPDESK_HEALTH_BEAT_MAX_AGE = env.integer("HELPDESK_HEALTH_BEAT_MAX_AGE", 300)
 CELERY_TIMEZONE = "UTC"
 
 
@@ -290,6 +318,27 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # container healthchecks call plain HTTP
+
+# Content-Security-Policy on every page (django-csp): our own scripts and styles only, no
+# inline script, no eval (htmx runs with allowEval off, templates/helpdesk/base.html). Style
+# attributes stay allowed: status and priority colours come from the database (style="--c: ...").
+# Attachment downloads send their own stricter policy (default-src 'none'; sandbox), which the
+# middleware keeps.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from helpdesk import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("staff/whatsapp/", include("whatsapp.staff_urls")),
     path("staff/", include("tickets.workspace.urls")),

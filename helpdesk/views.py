@@ -10,6 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from helpdesk.health import run_checks
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """Send staff to the workspace, contacts to the portal, everyone else to a choice of logins."""
@@ -25,6 +27,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Report database, cache, broker, worker and beat (`?only=database,cache` for some): 200
+    when all pass, 503 otherwise (helpdesk/health.py)."""
+    names = [n.strip() for n in request.GET.get("only", "").split(",") if n.strip()] or None
+    results = run_checks(names)
+    healthy = all(r.ok for r in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail",
+         "checks": {name: {"ok": r.ok, "detail": r.detail} for name, r in results.items()}},
+        status=200 if healthy else 503,
+    )
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:

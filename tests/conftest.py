@@ -94,7 +94,14 @@ class _SMTPSink:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refusals: dict[str, str] = {}  # recipient (lower case) -> the RCPT reply, e.g. "550 ..."
         self._lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if reply := self.refusals.get(address.lower()):
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
@@ -119,6 +126,10 @@ class SMTPServer:
     @property
     def envelopes(self) -> list[tuple[str, list[str]]]:
         return list(self._sink.envelopes)
+
+    def refuse(self, address: str, reply: str = "550 5.1.1 User unknown") -> None:
+        """Answer RCPT TO for `address` with `reply` (a 5xx refuses for good, a 4xx for now)."""
+        self._sink.refusals[address.lower()] = reply
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[email.message.EmailMessage]:
         """Wait until at least `count` messages arrived; return them (fails the test on timeout)."""

@@ -183,6 +183,11 @@
     if (ev.target.id === "reply-body" && ev.isTrusted) lastTyped = Date.now();
   });
 
+  /* The presence poll says whether we are typing (added here: the CSP forbids hx-vals="js:"). */
+  document.addEventListener("htmx:configRequest", function (ev) {
+    if (ev.detail.elt && ev.detail.elt.id === "presence") ev.detail.parameters.typing = window.hdTyping();
+  });
+
   /* Leaving the page frees our presence at once instead of after its TTL. */
   window.addEventListener("pagehide", function () {
     var page = ticketPage();

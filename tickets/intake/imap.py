@@ -23,10 +23,49 @@ BATCH = 200
 LOCK_SECONDS = 540
 
 
+class MailboxError(imaplib.IMAP4.error):
+    """A mailbox that cannot be polled, said so that an operator knows what to change."""
+
+
+def _is_loopback(host: str) -> bool:
+    return host in ("localhost", "127.0.0.1", "::1") or host.startswith("127.")
+
+
 def _connect(mailbox: DepartmentMailbox) -> imaplib.IMAP4:
-    if mailbox.use_ssl:
-        return imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=60)
-    return imaplib.IMAP4(mailbox.host, mailbox.port, timeout=60)
+    """Connect over TLS: SSL/TLS from the start when the mailbox says so (port 993), else
+    STARTTLS; plain IMAP only to this machine and only when the server offers no STARTTLS (the
+    password never crosses a network in clear). Failures say what to change."""
+    where = f"{mailbox.host}:{mailbox.port}"
+    try:
+        if mailbox.use_ssl:
+            return imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=ssl.create_default_context(), timeout=60)
+        conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=60)
+        if "STARTTLS" in conn.capabilities:
+            conn.starttls(ssl_context=ssl.create_default_context())
+        elif not _is_loopback(mailbox.host):
+            conn.shutdown()
+            raise MailboxError(f"{where} offers no STARTTLS, so the password would cross the network in clear: "
+                               "turn SSL/TLS on (port 993) or enable STARTTLS on the server")
+        return conn
+    except ssl.SSLCertVerificationError as exc:
+        raise MailboxError(f"the TLS certificate of {where} is not trusted: {exc.verify_message}") from exc
+    except ssl.SSLError as exc:
+        raise MailboxError(f"no TLS at {where} ({exc.reason or exc}): the server speaks plain IMAP on this port; "
+                           "use its SSL/TLS port (usually 993), or turn SSL/TLS off to use STARTTLS") from exc
+    except (TimeoutError, imaplib.IMAP4.abort) as exc:
+        raise MailboxError(f"no IMAP greeting from {where}: if this is an SSL/TLS port (usually 993), turn SSL/TLS "
+                           f"on ({type(exc).__name__}: {exc})") from exc
+    except OSError as exc:
+        raise MailboxError(f"cannot connect to {where}: {exc.strerror or exc}") from exc
+
+
+def _login(conn: imaplib.IMAP4, mailbox: DepartmentMailbox) -> None:
+    try:
+        conn.login(mailbox.username, mailbox.password)
+    except imaplib.IMAP4.error as exc:
+        said = str(exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else exc)
+        raise MailboxError(f"{mailbox.host} refused the login of {mailbox.username!r}: check the user name and "
+                           f"password (the server said: {said})") from exc
 
 
 def _uid_validity(conn: imaplib.IMAP4) -> int:
@@ -53,7 +92,7 @@ def poll_mailbox(mailbox: DepartmentMailbox) -> int:
     stored = 0
     conn = _connect(mailbox)
     try:
-        conn.login(mailbox.username, mailbox.password)
+        _login(conn, mailbox)
         typ, _data = conn.select(_quote(mailbox.folder))
         if typ != "OK":
             raise imaplib.IMAP4.error(f"cannot open folder {mailbox.folder}")

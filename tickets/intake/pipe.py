@@ -69,6 +69,33 @@ def pipe_email_outcome(*, store: Callable[..., Any], raw: bytes, recipient: str)
                                      + ("" if result.created else " (duplicate)"))
 
 
+def guard(settings: object) -> None:
+    """Bound this pipe_email process by HELPDESK_PIPE_TIMEOUT_SECONDS (only in a process of its
+    own: manage.py's fast path and run_command): limit its statements to that
+    time (PostgreSQL's statement_timeout on its connection, set before it connects; settings.py
+    sets the connect timeout) and, as a last resort for a database that accepts connections and
+    never answers, leave with EX_TEMPFAIL when the time is up. Leaving then is safe: what was
+    not committed is retried by the mail server, what was is recognised as a duplicate."""
+    import signal
+
+    seconds = int(getattr(settings, "HELPDESK_PIPE_TIMEOUT_SECONDS", 0) or 0)
+    if seconds <= 0:
+        return
+    database = settings.DATABASES.get("default", {})
+    if database.get("ENGINE", "").endswith("postgresql"):
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={seconds}s".strip()
+
+    def give_up(_signum: int, _frame: object) -> None:
+        sys.stderr.write(f"pipe_email: temporary failure, try again later: no answer within {seconds} s\n")
+        sys.stderr.flush()
+        os._exit(EX_TEMPFAIL)
+
+    signal.signal(signal.SIGALRM, give_up)
+    # The statements get `seconds`; the watchdog a little more, so a slow statement fails first.
+    signal.alarm(seconds + int(database.get("OPTIONS", {}).get("connect_timeout") or 0) + 5)
+
+
 def _options(argv: list[str]) -> tuple[str, int] | None:
     """Return (recipient, verbosity) from pipe_email's arguments, or None for anything else."""
     recipient, verbosity = "", 1
@@ -98,7 +125,8 @@ def _fits(settings: object) -> bool:
         broker.startswith(("redis://", "rediss://"))
         and not getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False)
         and not getattr(settings, "CELERY_TASK_ROUTES", None)
-        and not getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None)
+        # The visibility timeout only concerns consumers: the message is written the same way.
+        and set(getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}) <= {"visibility_timeout"}
     )
 
 
@@ -162,6 +190,7 @@ def main(argv: list[str]) -> int | None:
         return None  # settings that cannot load: let Django say why
     raw = sys.stdin.buffer.read()
     try:
+        guard(settings)
         import logging.config
 
         from django.apps import apps
@@ -180,6 +209,34 @@ def main(argv: list[str]) -> int | None:
     elif verbosity > 1:
         sys.stdout.write(outcome.stored + "\n")
     return outcome.code
+
+
+def run_command(argv: list[str]) -> NoReturn:
+    """Run the ordinary pipe_email command and leave with 0, 65 or 75 only: whatever fails
+    before it answers (a setting that does not parse, an import error, a bad option) is a
+    temporary failure, so the mail server keeps the email instead of bouncing it to its sender.
+    The traceback goes to stderr for the log (bin/pipe-email keeps it out of the bounce)."""
+    import traceback
+
+    try:
+        from django.conf import settings
+
+        guard(settings)  # here, not in the command: call_command() in a long-lived process gets no alarm
+    except Exception:  # noqa: S110 (settings that do not load fail below, with their reason)
+        pass
+    try:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EX_TEMPFAIL)
+    except BaseException as exc:  # noqa: BLE001 (nothing may escape as a bounce)
+        traceback.print_exc()
+        sys.stderr.write(temporary_failure(exc).error + "\n")
+        code = EX_TEMPFAIL
+    else:
+        code = EX_OK
+    exit_now(code if code in (EX_OK, EX_DATAERR, EX_TEMPFAIL) else EX_TEMPFAIL)
 
 
 def exit_now(code: int) -> NoReturn:

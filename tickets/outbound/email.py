@@ -7,6 +7,7 @@ marked sent right after its own send, so a retry after a crash re-sends none tha
 """
 
 import logging
+import smtplib
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -132,6 +133,42 @@ def _sendable(message: TicketMessage) -> bool:
     return True
 
 
+def permanent_refusal(exc: BaseException) -> str:
+    """Return the server's text when `exc` is a permanent refusal of this message (a 5xx reply
+    to every recipient, or to its content), else "" (a 4xx reply, a broken connection: retry).
+
+    A 5xx to our own login or sender address is not counted: that is the set-up, the same for
+    every message, and an operator's fix should still let the waiting messages go out.
+    """
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        replies = list(exc.recipients.items())
+        if all(500 <= int(code) < 600 for _, (code, _text) in replies):
+            return "; ".join(f"{address}: {code} {_text_of(text)}" for address, (code, text) in replies)[:1000]
+        return ""
+    if isinstance(exc, smtplib.SMTPDataError) and 500 <= int(exc.smtp_code) < 600:
+        return f"{exc.smtp_code} {_text_of(exc.smtp_error)}"[:1000]
+    return ""
+
+
+def _text_of(text: bytes | str) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+
+
+def _refused(message: TicketMessage, error: str) -> None:
+    """Mark a message the mail server refused for good: failed, with the server's words."""
+    TicketMessage.objects.filter(pk=message.pk).update(
+        delivery_status="failed", delivery_error=error, message_id=message.message_id
+    )
+    logger.warning("reply refused by the mail server", extra={"ticket_message": message.pk, "error": error})
+
+
+def _will_retry(message: TicketMessage, exc: BaseException) -> None:
+    """Keep a temporary failure's text on the message (still pending) while it is retried."""
+    TicketMessage.objects.filter(pk=message.pk).exclude(delivery_status="sent").update(
+        delivery_error=f"will retry: {type(exc).__name__}: {exc}"[:1000]
+    )
+
+
 def _sent(message: TicketMessage, started: object) -> None:
     TicketMessage.objects.filter(pk=message.pk).update(
         delivery_status="sent", delivery_error="", message_id=message.message_id
@@ -144,21 +181,31 @@ def _sent(message: TicketMessage, started: object) -> None:
 
 
 def send_ticket_message(*, message_id: int) -> None:
-    """Send one staff reply by email and record the outcome on the message."""
+    """Send one staff reply by email and record the outcome on the message: sent; failed with
+    the server's text on a permanent refusal (no retry); a temporary error is raised for the
+    task to retry, its text kept on the still pending message."""
     message = _outgoing([message_id]).get()
     if not _sendable(message):
         return
     started = timezone.now()
-    build_email(message).send(fail_silently=False)
+    try:
+        build_email(message).send(fail_silently=False)
+    except OSError as exc:  # smtplib's errors are OSErrors
+        if error := permanent_refusal(exc):
+            _refused(message, error)
+            return
+        _will_retry(message, exc)
+        raise
     _sent(message, started)
 
 
 def send_ticket_messages(*, message_ids: Sequence[int]) -> list[int]:
     """Send many staff replies or automatic messages by email over one connection.
 
-    Each is recorded as sent right after its own send. Returns the ids whose sending failed with
-    a connection or SMTP error (OSError), for the caller to retry; other errors are logged and
-    leave the message pending, as for one message.
+    Each is recorded as sent right after its own send. A permanent refusal (5xx, e.g. "550 User
+    unknown") marks that message failed with the server's text at once. Returns the ids whose
+    sending failed with a temporary connection or SMTP error, for the caller to retry; other
+    errors are logged and leave the message pending, as for one message.
     """
     messages = [m for m in _outgoing(message_ids).prefetch_related("attachments") if _sendable(m)]
     if not messages:
@@ -178,8 +225,12 @@ def send_ticket_messages(*, message_ids: Sequence[int]) -> list[int]:
                 email = build_email(message, thread=threads[message.ticket_id])
                 email.connection = connection
                 email.send(fail_silently=False)
-            except OSError:
+            except OSError as exc:
+                if error := permanent_refusal(exc):
+                    _refused(message, error)  # smtplib reset the session: go on with the next
+                    continue
                 logger.exception("reply not emailed; will retry", extra={"ticket_message": message.pk})
+                _will_retry(message, exc)
                 failed.append(message.pk)
                 try:  # the session may be broken: start a fresh one for the rest
                     connection.close()

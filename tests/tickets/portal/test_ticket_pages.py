@@ -43,6 +43,23 @@ def test_attachment_download_serves_the_file(acme, login):
     assert 'filename="manual.pdf"' in response["Content-Disposition"]
 
 
+@pytest.mark.parametrize("name,content_type", [("page.html", "text/html"), ("logo.svg", "image/svg+xml")])
+def test_html_and_svg_attachments_download_sandboxed(acme, login, name, content_type):
+    """HTML and SVG files download (Content-Disposition attachment) with the same sandboxing
+    Content-Security-Policy as staff downloads, so a script in them never runs on our origin."""
+    from tickets import services
+
+    services.add_reply(ticket=acme.ticket, body_text="file", kind="customer", enforce_attachment_policy=False,
+                       attachments=[services.NewAttachment(name=name, content=b"<script>alert(1)</script>",
+                                                           content_type=content_type)])
+    attachment = acme.ticket.messages.order_by("-id").first().attachments.get()
+    response = login(acme.alice).get(reverse("portal:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_reply_adds_customer_message_and_reopens_answered_ticket(acme, login, django_capture_on_commit_callbacks):
     """A portal reply is a customer message (channel portal) with its files; Answered goes back to In Progress."""
     acme.ticket.refresh_from_db()

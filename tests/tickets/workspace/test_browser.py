@@ -5,6 +5,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import ContactFactory, DepartmentFactory, StaffFactory
 from tickets import services
@@ -60,7 +61,8 @@ def test_l1_agent_morning_routine(live_server, page, smtp_server, tmp_path):
 
     # Insert the predefined reply (personalised), then edit it.
     page.select_option("#use_reply", label="Receipt confirmation")
-    page.wait_for_function("document.getElementById('reply-body').value.includes('Hello Ana')")
+    # (Not wait_for_function: Playwright evaluates its string with eval, which the page's CSP forbids.)
+    expect(page.locator("#reply-body")).to_have_value(re.compile("Hello Ana"))
     body = page.input_value("#reply-body")
     assert f"thank you for ticket #{ticket.pk}. Lina is looking into it." in body
     page.fill("#reply-body", body + "\nPlease try the reset link attached.")

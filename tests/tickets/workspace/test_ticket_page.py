@@ -197,6 +197,21 @@ def test_attachment_download_is_permission_checked(client, agent, tech_agent, ti
     assert client.get(f"/staff/attachments/{attachment.pk}/").status_code == 302
 
 
+@pytest.mark.parametrize("name,content_type,inline", [
+    ("logo.svg", "image/svg+xml", False), ("page.html", "text/html", False), ("photo.png", "image/png", True),
+])
+def test_only_raster_images_show_inline(client, agent, ticket, name, content_type, inline):
+    """?inline=1 shows PNG/JPEG/GIF/WebP inline; SVG and HTML always download, sandboxed."""
+    services.add_reply(ticket=ticket, body_text="file", kind="customer", enforce_attachment_policy=False,
+                       attachments=[services.NewAttachment(name=name, content=b"<svg onload=alert(1)>",
+                                                           content_type=content_type)])
+    attachment = ticket.messages.last().attachments.get()
+    client.force_login(agent)
+    r = client.get(f"/staff/attachments/{attachment.pk}/?inline=1")
+    assert r["Content-Disposition"].startswith("inline;" if inline else "attachment;")
+    assert r["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
 @pytest.mark.parametrize("method,path,data", [
     ("get", "/staff/tickets/{n}/", None),
     ("get", "/staff/tickets/{n}/?tab=history", None),

@@ -139,6 +139,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         content_type=attachment.content_type or "application/octet-stream",
     )
     response["Cache-Control"] = "private, no-store"
+    # As for staff downloads: a file opened anyway (HTML, SVG) runs nothing and loads nothing.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

@@ -301,12 +301,16 @@ def presence_ping(request: HttpRequest, number: int) -> HttpResponse:
                   {"ticket": ticket, "present": presence.others(ticket_id=ticket.pk, user_id=request.user.pk)})
 
 
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 @staff_required
 @require_GET
 def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
     """Stream an attachment to staff who may see its ticket (404 for everyone else)."""
     attachment = queries.get_attachment_for_agent(user=request.user, attachment_id=attachment_id)
-    inline = attachment.content_type.startswith("image/") and request.GET.get("inline") == "1"
+    # Only raster images may show inline; HTML, SVG (scriptable) and everything else download.
+    inline = attachment.content_type.lower() in INLINE_IMAGE_TYPES and request.GET.get("inline") == "1"
     response = FileResponse(
         attachment.file.open("rb"), as_attachment=not inline, filename=attachment.original_name,
         content_type=attachment.content_type,
