@@ -53,6 +53,19 @@ class Department(models.Model):
         limit_choices_to={"is_staff": True},
         verbose_name=_("staff members"),
     )
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="led_departments",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("team leads"),
+        help_text=_("Told of every escalation out of and into this department."),
+    )
+    followers_can_reply = models.BooleanField(
+        _("followers may reply"),
+        default=True,
+        help_text=_("Staff who follow a ticket of this department (e.g. who escalated it) may reply to the customer."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -128,7 +128,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         return redirect(_back(request))
     ids = form.cleaned_data["ticket"]
     tickets = list(
-        queries.visible_tickets(user=request.user).filter(pk__in=ids).select_related("status", "priority")
+        queries.workable_tickets(user=request.user).filter(pk__in=ids).select_related("status", "priority")
         .order_by("created_at", "id")
     )
     if not tickets:
