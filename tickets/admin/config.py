@@ -111,7 +111,8 @@ class RefuseDeleteWhileUsed(admin.ModelAdmin):
 class DepartmentForm(OneDefaultForm):
     class Meta:
         model = Department
-        fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members")
+        fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members",
+                  "leads", "followers_can_reply")
 
 
 @admin.register(Department)
@@ -121,8 +122,9 @@ class DepartmentAdmin(RefuseDeleteWhileUsed):
     list_filter = ("is_active", "show_on_portal")
     search_fields = ("name", "email")
     ordering = ("name",)
-    filter_horizontal = ("members",)
-    fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members")
+    filter_horizontal = ("members", "leads")
+    fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "members",
+              "leads", "followers_can_reply")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
         return (
