@@ -204,6 +204,8 @@ HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
 HELPDESK_FIELD_KEY = env.string("HELPDESK_FIELD_KEY")
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
+# Channels whose new tickets get that receipt (email tickets: the intake sends theirs).
+HELPDESK_RECEIPT_CHANNELS = env.strings("HELPDESK_RECEIPT_CHANNELS", ["email", "portal", "phone"])
 
 # Client portal: may customers choose a priority? (Every level but the most urgent, which staff
 # set after triage; off: the department's default priority.)

@@ -148,7 +148,7 @@ class DepartmentAdmin(RefuseDeleteWhileUsed):
 class TicketStatusForm(OneDefaultForm):
     class Meta:
         model = TicketStatus
-        fields = ("name", "slug", "colour", "order", "is_closed", "pauses_sla", "is_default")
+        fields = ("name", "slug", "colour", "order", "is_closed", "pauses_sla", "is_default", "portal_label")
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
     def clean(self) -> dict:
@@ -164,7 +164,8 @@ class TicketStatusAdmin(RefuseDeleteWhileUsed):
     told how many tickets use it (tickets.services.delete_status)."""
 
     form = TicketStatusForm
-    list_display = ("name", "swatch", "order", "is_closed", "pauses_sla", "is_default", "ticket_count", "slug")
+    list_display = ("name", "swatch", "portal_label", "order", "is_closed", "pauses_sla", "is_default", "ticket_count",
+                    "slug")
     list_editable = ("order",)
     list_filter = ("is_closed", "pauses_sla")
     search_fields = ("name", "slug")

@@ -24,6 +24,9 @@ from crm.models import Announcement, Contact, Invoice
 from tickets.models import Attachment, Ticket, TicketMessage
 
 PUBLIC_MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.STAFF)
+# Automatic messages that went to the customer (receipts, the auto-close notice) are in the portal
+# thread too; ones never sent (delivery_status empty) stay internal.
+SENT_AUTOMATIC = Q(kind=TicketMessage.Kind.SYSTEM) & ~Q(delivery_status="")
 
 
 def portal_tickets(*, contact: Contact) -> QuerySet[Ticket]:
@@ -48,9 +51,9 @@ def get_ticket_for_contact(*, contact: Contact, number: int) -> Ticket:
 
 def public_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
     """Return the messages of a (visible) ticket that the customer may read, oldest first."""
-    return TicketMessage.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_MESSAGE_KINDS).order_by(
-        "created_at", "id"
-    )
+    return TicketMessage.objects.filter(
+        Q(kind__in=PUBLIC_MESSAGE_KINDS) | SENT_AUTOMATIC, ticket_id=ticket.pk
+    ).order_by("created_at", "id")
 
 
 def get_message_for_contact(*, contact: Contact, message_id: int) -> TicketMessage:

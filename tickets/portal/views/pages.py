@@ -65,6 +65,7 @@ def _detail(
     request: HttpRequest, ticket: Ticket, *, reply_form: PortalReplyForm | None = None,
     resolve_form: ResolveForm | None = None, status: int = 200,
 ) -> HttpResponse:
+    queries_portal.attach_portal_status([ticket])
     return render(
         request,
         "tickets/portal/ticket_detail.html",
