@@ -129,7 +129,16 @@ LOGIN_URL = "/staff/login/"
 # Login throttling on every login page (staff, portal, admin).
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env.integer("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Lock a username at one IP after AXES_FAILURE_LIMIT failures, and an IP (whatever the username)
+# only after HELPDESK_LOGIN_IP_FAILURE_LIMIT: helpdesk/login_throttle.py.
+AXES_LOCKOUT_PARAMETERS = "helpdesk.login_throttle.lockout_parameters"
+AXES_HANDLER = "helpdesk.login_throttle.ThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "helpdesk.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.login_throttle.client_ip"
+HELPDESK_LOGIN_IP_FAILURE_LIMIT = env.integer("HELPDESK_LOGIN_IP_FAILURE_LIMIT", 50)
+# Reverse proxies (IPs or networks, comma-separated) whose X-Forwarded-For is believed; empty:
+# the peer address is the client (never a header anyone can write).
+HELPDESK_TRUSTED_PROXIES = env.strings("HELPDESK_TRUSTED_PROXIES", [])
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "helpdesk/locked_out.html"
