@@ -19,7 +19,8 @@ if DEBUG and not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: SITE_URL, or http://HOST:PORT as `make run PORT=8101` serves it.
+SITE_URL = env.site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
