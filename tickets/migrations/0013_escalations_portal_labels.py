@@ -16,7 +16,7 @@ PORTAL_LABELS = {
 }
 
 
-def label_statuses(apps, schema_editor):
+def seed(apps, schema_editor):
     """Give the built-in statuses the labels customers see on the portal."""
     TicketStatus = apps.get_model("tickets", "TicketStatus")
     for slug, label in PORTAL_LABELS.items():
@@ -86,5 +86,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('user', 'ticket'), name='tickets_follower_unique')],
             },
         ),
-        migrations.RunPython(label_statuses, migrations.RunPython.noop),
+        migrations.RunPython(seed, migrations.RunPython.noop),
     ]
