@@ -3,7 +3,18 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.workspace.views import clients, escalations, home, new_ticket, notifications, queue, search, tasks, ticket
+from tickets.workspace.views import (
+    clients,
+    escalations,
+    home,
+    kb_drafts,
+    new_ticket,
+    notifications,
+    queue,
+    search,
+    tasks,
+    ticket,
+)
 
 app_name = "staff"
 
@@ -20,6 +31,7 @@ urlpatterns = [
     path("tickets/<int:number>/escalate/", ticket.escalate, name="ticket_escalate"),
     path("tickets/<int:number>/escalate/assignees/", ticket.escalation_assignees, name="ticket_escalate_assignees"),
     path("tickets/<int:number>/follow/", ticket.follow, name="ticket_follow"),
+    path("tickets/<int:number>/kb-draft/", kb_drafts.kb_draft, name="ticket_kb_draft"),
     path("tickets/<int:number>/task/", ticket.create_task, name="ticket_task"),
     path("tickets/<int:number>/properties/", ticket.update_properties, name="ticket_properties"),
     path("tickets/<int:number>/pickers/", ticket.pickers, name="ticket_pickers"),
