@@ -25,12 +25,11 @@ SCHEDULE: dict[str, dict] = {
     },
     # Fetch new mail from department IMAP mailboxes (UID-based; a cache lock keeps one run at a time).
     "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
-    # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
-    "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
     # Fetch WhatsApp message templates from Meta (whatsapp.message_templates; paged GET message_templates).
     "whatsapp-sync-templates": {"task": "whatsapp.sync_templates", "schedule": 3600.0},
     # Queue stored WhatsApp webhook events no task picked up (broker down, worker killed).
     "whatsapp-requeue-events": {"task": "whatsapp.requeue_events", "schedule": 300.0},
+    # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
     # HELPDESK_REQUEUE_SECONDS (default 300) sets its interval.
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails",
                                "schedule": float(env.integer("HELPDESK_REQUEUE_SECONDS", 300))},

@@ -63,3 +63,18 @@ def required(name: str) -> str:
     if not raw:
         raise ImproperlyConfiguredEnv(f"{name} must be set")
     return raw
+
+
+def site_url() -> str:
+    """Return SITE_URL, or the address the app is served on (HOST and PORT, as `make run` and
+    `serve_all` set them), so links in emails never point at a port nobody listens on."""
+    explicit = string("SITE_URL")
+    if explicit:
+        return explicit.rstrip("/")
+    host = string("HOST", "127.0.0.1") or "127.0.0.1"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"  # a wildcard bind: the loopback address reaches it
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    port = string("PORT", "8000") or "8000"
+    return f"http://{host}:{port}"

@@ -19,7 +19,8 @@ if DEBUG and not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails: SITE_URL, or http://HOST:PORT as `make run PORT=8101` serves it.
+SITE_URL = env.site_url()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -138,7 +139,16 @@ LOGIN_URL = "/staff/login/"
 # Login throttling on every login page (staff, portal, admin).
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env.integer("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Lock a username at one IP after AXES_FAILURE_LIMIT failures, and an IP (whatever the username)
+# only after HELPDESK_LOGIN_IP_FAILURE_LIMIT: helpdesk/login_throttle.py.
+AXES_LOCKOUT_PARAMETERS = "helpdesk.login_throttle.lockout_parameters"
+AXES_HANDLER = "helpdesk.login_throttle.ThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "helpdesk.login_throttle.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "helpdesk.login_throttle.client_ip"
+HELPDESK_LOGIN_IP_FAILURE_LIMIT = env.integer("HELPDESK_LOGIN_IP_FAILURE_LIMIT", 50)
+# Reverse proxies (IPs or networks, comma-separated) whose X-Forwarded-For is believed; empty:
+# the peer address is the client (never a header anyone can write).
+HELPDESK_TRUSTED_PROXIES = env.strings("HELPDESK_TRUSTED_PROXIES", [])
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "helpdesk/locked_out.html"
@@ -239,6 +249,8 @@ HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT = env.integer("HELPDESK_UNKNOWN_SENDERS_RATE
 HELPDESK_PIPE_TIMEOUT_SECONDS = env.integer("HELPDESK_PIPE_TIMEOUT_SECONDS", 60)
 # Title of the predefined reply used as the automatic receipt for new email tickets.
 HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email receipt (automatic)")
+# Channels whose new tickets get that receipt (email tickets: the intake sends theirs).
+HELPDESK_RECEIPT_CHANNELS = env.strings("HELPDESK_RECEIPT_CHANNELS", ["email", "portal", "phone"])
 
 # Client portal: may customers choose a priority? (Every level but the most urgent, which staff
 # set after triage; off: the department's default priority.)

@@ -101,3 +101,8 @@ def kb_view_count(*, start: date, end: date, include_staff: bool = False) -> int
     if not include_staff:
         qs = qs.filter(by_staff=False)
     return qs.count()
+
+
+def draft_count() -> int:
+    """Return how many articles are drafts waiting for a manager to review and publish."""
+    return KBArticle.objects.filter(status=KBArticle.Status.DRAFT).count()

@@ -34,6 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     groups = [g for g in queries.groups_for(user=user) if g.article_count or queries.is_staff(user)]
     context = _context(request, groups=groups, popular=queries.popular_articles(user=user, limit=6))
+    if getattr(user, "is_manager", False):
+        context["drafts_to_review"] = queries.draft_count()
     return render(request, "kb/home.html", context)
 
 

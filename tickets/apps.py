@@ -34,6 +34,10 @@ class TicketsConfig(AppConfig):
 
         register_ticket_source(answered_tickets_since)
         inbound_webhooks.connect()
+        from tickets import hooks
+        from tickets.intake import receipts
+
+        hooks.subscribe_batch("ticket_created", receipts.on_tickets_created)
         actions.register_builtin_actions()
         if schema.validate_rule not in RULE_VALIDATORS:
             RULE_VALIDATORS.append(schema.validate_rule)

@@ -231,3 +231,11 @@ def test_home_lists_groups_in_their_order_for_everyone(seeded_kb):
         assert positions == sorted(positions)
     staff_html = _staff_client().get("/knowledge-base/").content.decode()
     assert staff_html.index("<h2>Common Errors") < staff_html.index("<h2>Advanced Guides")
+
+
+def test_new_article_button_only_for_those_who_may_open_it(content):
+    """An L1 agent sees no "New article" button (its page would be a 403); a superuser does."""
+    assert "New article" not in _staff_client().get("/knowledge-base/").content.decode()
+    admin = Client()
+    admin.force_login(ManagerFactory(is_superuser=True))
+    assert "New article" in admin.get("/knowledge-base/").content.decode()

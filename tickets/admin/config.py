@@ -1,7 +1,7 @@
 """Admin for the configuration rows: departments, statuses, priorities, services, custom fields,
 predefined replies and spam filters."""
 
-
+from decimal import Decimal
 from string import Formatter
 
 from django import forms
@@ -112,7 +112,7 @@ class DepartmentForm(OneDefaultForm):
     class Meta:
         model = Department
         fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "copy_participants",
-                  "members")
+                  "members", "leads", "followers_can_reply")
 
 
 @admin.register(Department)
@@ -122,9 +122,9 @@ class DepartmentAdmin(RefuseDeleteWhileUsed):
     list_filter = ("is_active", "show_on_portal")
     search_fields = ("name", "email")
     ordering = ("name",)
-    filter_horizontal = ("members",)
+    filter_horizontal = ("members", "leads")
     fields = ("name", "email", "is_active", "show_on_portal", "is_default", "default_priority", "copy_participants",
-                  "members")
+              "members", "leads", "followers_can_reply")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Department]:
         return (
@@ -148,7 +148,7 @@ class DepartmentAdmin(RefuseDeleteWhileUsed):
 class TicketStatusForm(OneDefaultForm):
     class Meta:
         model = TicketStatus
-        fields = ("name", "slug", "colour", "order", "is_closed", "pauses_sla", "is_default")
+        fields = ("name", "slug", "colour", "order", "is_closed", "pauses_sla", "is_default", "portal_label")
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
 
     def clean(self) -> dict:
@@ -164,7 +164,8 @@ class TicketStatusAdmin(RefuseDeleteWhileUsed):
     told how many tickets use it (tickets.services.delete_status)."""
 
     form = TicketStatusForm
-    list_display = ("name", "swatch", "order", "is_closed", "pauses_sla", "is_default", "ticket_count", "slug")
+    list_display = ("name", "swatch", "portal_label", "order", "is_closed", "pauses_sla", "is_default", "ticket_count",
+                    "slug")
     list_editable = ("order",)
     list_filter = ("is_closed", "pauses_sla")
     search_fields = ("name", "slug")
@@ -194,19 +195,46 @@ class TicketStatusAdmin(RefuseDeleteWhileUsed):
 
 
 class PriorityForm(OneDefaultForm):
+    """Targets in hours, as the list shows them (stored in minutes)."""
+
+    first_response_hours = forms.DecimalField(
+        label=_("first response target (hours)"), min_value=Decimal("0.05"), max_digits=8, decimal_places=2,
+        help_text=_("In hours: 0.5 = 30 minutes, 4 = 4 hours, 24 = one day."),
+    )
+    resolution_hours = forms.DecimalField(
+        label=_("resolution target (hours)"), min_value=Decimal("0.05"), max_digits=8, decimal_places=2,
+        help_text=_("In hours: 24 = one day, 72 = three days."),
+    )
+
     class Meta:
         model = Priority
-        fields = ("name", "level", "colour", "first_response_minutes", "resolution_minutes", "is_default")
+        fields = ("name", "level", "colour", "is_default")
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
-        help_texts = {
-            "first_response_minutes": _("In minutes: 60 = 1 hour, 240 = 4 hours, 1440 = 24 hours."),
-            "resolution_minutes": _("In minutes: 1440 = 24 hours, 4320 = 72 hours."),
-        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("first_response", "resolution"):
+            minutes = getattr(self.instance, f"{name}_minutes", None)
+            if minutes:
+                self.fields[f"{name}_hours"].initial = Decimal(minutes) / 60
+
+    def clean(self) -> dict:
+        data = super().clean()
+        first, resolution = data.get("first_response_hours"), data.get("resolution_hours")
+        if first is not None and resolution is not None:
+            if resolution < first:
+                self.add_error("resolution_hours",
+                               _("The resolution target cannot be shorter than the first response."))
+            else:
+                self.instance.first_response_minutes = int(round(first * 60))
+                self.instance.resolution_minutes = int(round(resolution * 60))
+        return data
 
 
 @admin.register(Priority)
 class PriorityAdmin(RefuseDeleteWhileUsed):
     form = PriorityForm
+    fields = ("name", "level", "colour", "first_response_hours", "resolution_hours", "is_default")
     list_display = ("name", "level", "swatch", "first_response_target", "resolution_target", "is_default",
                     "ticket_count")
     list_filter = ("is_default",)

@@ -171,3 +171,19 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
         email.from_email = from_email
     email.connection = get_mail_connection()
     email.send(fail_silently=False)
+
+
+def on_tickets_created(*, payloads: list[dict], **_kwargs: object) -> None:
+    """Send the receipt for new tickets of the other channels listed in HELPDESK_RECEIPT_CHANNELS
+    (portal and phone by default); email tickets get theirs from the intake itself."""
+    from tickets.models.core import Channel
+
+    channels = set(settings.HELPDESK_RECEIPT_CHANNELS) - {Channel.EMAIL}
+    if not channels:
+        return
+    tickets = (Ticket.objects.filter(pk__in=[p["ticket_id"] for p in payloads], channel__in=channels,
+                                     is_spam=False)
+               .select_related("contact", "client", "department"))
+    for ticket in tickets:
+        if ticket.reply_email and not ticket.messages.filter(kind=TicketMessage.Kind.SYSTEM).exists():
+            send_receipt(ticket=ticket)

@@ -61,6 +61,19 @@ class Department(models.Model):
         help_text=_("Staff replies also go to the people copied on the customer's email "
                     "(at most HELPDESK_REPLY_MAX_CC of them). Receipts never do."),
     )
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="led_departments",
+        limit_choices_to={"is_staff": True},
+        verbose_name=_("team leads"),
+        help_text=_("Told of every escalation out of and into this department."),
+    )
+    followers_can_reply = models.BooleanField(
+        _("followers may reply"),
+        default=True,
+        help_text=_("Staff who follow a ticket of this department (e.g. who escalated it) may reply to the customer."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -101,6 +114,11 @@ class TicketStatus(models.Model):
     is_closed = models.BooleanField(_("closes the ticket"), default=False)
     pauses_sla = models.BooleanField(_("pauses the SLA clock"), default=False)
     is_default = models.BooleanField(_("default for new tickets"), default=False)
+    portal_label = models.CharField(
+        _("label on the client portal"), max_length=60, blank=True,
+        help_text=_("What customers see, e.g. \u201cIn progress\u201d for Escalated. Empty: \u201cIn progress\u201d "
+                    "(or \u201cClosed\u201d for a closing status); an internal name is never shown as it is."),
+    )
 
     class Meta:
         ordering = ["order", "name"]
@@ -114,6 +132,13 @@ class TicketStatus(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def customer_label(self) -> str:
+        """Return the name customers see: the portal label, or a generic one."""
+        if self.portal_label:
+            return self.portal_label
+        return str(_("Closed")) if self.is_closed else str(_("In progress"))
 
 
 class Priority(models.Model):

@@ -15,6 +15,8 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA about to breach")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTOMATION = "automation", _("Automation rule")
+    FOLLOWED = "followed", _("Update on a ticket I follow")
+    ESCALATION_APPROVAL = "escalation_approval", _("Major escalation to approve or decided")
 
 
 DEFAULT_EMAIL_KINDS = [
@@ -22,6 +24,7 @@ DEFAULT_EMAIL_KINDS = [
     NotificationKind.ESCALATED,
     NotificationKind.SLA_BREACHED,
     NotificationKind.AUTOMATION,
+    NotificationKind.ESCALATION_APPROVAL,
 ]
 
 

@@ -205,8 +205,26 @@ def on_customers_replied(*, payloads: Sequence[dict[str, Any]], **_kwargs: Any) 
     notify_many(rows)
 
 
+def _leads(department_ids: Iterable[int | None]) -> list[Any]:
+    ids = [i for i in department_ids if i]
+    return list(get_user_model().objects.filter(led_departments__in=ids, is_active=True, is_staff=True)
+                .distinct().order_by("pk"))
+
+
+def _managers() -> list[Any]:
+    from django.db.models import Q
+
+    return list(get_user_model().objects.filter(is_active=True, is_staff=True)
+                .filter(Q(is_superuser=True) | Q(staff_profile__role="manager")).order_by("pk"))
+
+
 def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: int | None = None,
+                 from_department_id: int | None = None, escalation_id: int | None = None,
                  **_payload: Any) -> None:
+    """Tell the receiving department's staff, the leads of both departments and, for a major
+    escalation waiting for approval, the managers."""
+    from tickets.models import Escalation
+
     ticket = _ticket(ticket_id)
     if ticket is None:
         return
@@ -219,15 +237,83 @@ def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: 
         .order_by("-created_at", "-id").values_list("body_text", flat=True).first() or ""
     )
     link = f"{settings.SITE_URL}{ticket.get_absolute_url()}"
-    notify(
-        recipients=_department_staff(department_id or ticket.department_id),
-        kind=NotificationKind.ESCALATED,
-        ticket=ticket,
-        text=text,
-        email_subject=text,
-        email_body=f"{text}\n\n{_('Escalation note:')}\n{note}\n\n{link}\n" if note else "",
-        exclude_user_id=actor_id,
-    )
+    body = f"{text}\n\n{_('Escalation note:')}\n{note}\n\n{link}\n" if note else ""
+    staff = {u.pk: u for u in _department_staff(department_id or ticket.department_id)}
+    for lead in _leads([from_department_id, department_id or ticket.department_id]):
+        staff.setdefault(lead.pk, lead)
+    notify(recipients=staff.values(), kind=NotificationKind.ESCALATED, ticket=ticket, text=text,
+           email_subject=text, email_body=body, exclude_user_id=actor_id)
+    escalation = Escalation.objects.filter(pk=escalation_id).first() if escalation_id else None
+    if escalation is not None and escalation.awaiting_approval:
+        ask = _("Major escalation of #%(n)s to %(d)s waits for your approval: %(s)s") % {
+            "n": ticket.pk, "d": ticket.department, "s": ticket.subject}
+        approve_link = settings.SITE_URL + reverse("staff:escalations")
+        notify(recipients=_managers(), kind=NotificationKind.ESCALATION_APPROVAL, ticket=ticket, text=ask,
+               email_subject=ask, email_body=f"{ask}\n\n{note}\n\n{approve_link}\n", exclude_user_id=actor_id)
+
+
+def on_escalation_decided(*, ticket_id: int, escalation_id: int, approved: bool = True,
+                          actor_id: int | None = None, **_payload: Any) -> None:
+    """Tell the agent who escalated and the leads of both departments what the manager decided."""
+    from tickets.models import Escalation
+
+    escalation = Escalation.objects.select_related("ticket", "actor").filter(pk=escalation_id).first()
+    if escalation is None:
+        return
+    ticket = escalation.ticket
+    if approved:
+        text = _("Your major escalation of #%(n)s was approved: %(s)s") % {"n": ticket.pk, "s": ticket.subject}
+    else:
+        text = _("Your escalation of #%(n)s was sent back: %(note)s") % {
+            "n": ticket.pk, "note": escalation.decision_note}
+    recipients = {u.pk: u for u in _leads([escalation.from_department_id, escalation.to_department_id])}
+    if escalation.actor is not None:
+        recipients[escalation.actor.pk] = escalation.actor
+    notify(recipients=recipients.values(), kind=NotificationKind.ESCALATION_APPROVAL, ticket=ticket, text=text,
+           exclude_user_id=actor_id)
+
+
+def _notify_followers(ticket_id: int, text_template: str, actor_id: int | None,
+                      skip_assignee: bool = False) -> None:
+    from tickets.models import TicketFollower
+
+    ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "subject", "assignee_id").first()
+    if ticket is None:
+        return
+    follower_ids = list(TicketFollower.objects.filter(ticket_id=ticket_id).values_list("user_id", flat=True))
+    if skip_assignee and ticket.assignee_id:
+        follower_ids = [uid for uid in follower_ids if uid != ticket.assignee_id]
+    text = text_template % {"n": ticket.pk, "s": ticket.subject}
+    notify_many([(uid, NotificationKind.FOLLOWED, ticket.pk, text) for uid in follower_ids if uid != actor_id])
+
+
+def on_followed_replied(*, payloads: Sequence[dict[str, Any]], event: str = "", **_kwargs: Any) -> None:
+    """Tell the followers of each ticket of a staff or customer reply (never its author)."""
+    from tickets.models import TicketFollower
+
+    ids = {p["ticket_id"] for p in payloads}
+    followed = set(TicketFollower.objects.filter(ticket_id__in=ids).values_list("ticket_id", flat=True))
+    for payload in payloads:
+        if payload["ticket_id"] not in followed:
+            continue
+        if event == "customer_replied":
+            _notify_followers(payload["ticket_id"], _("The customer replied on #%(n)s you follow: %(s)s"),
+                              payload.get("actor_id"), skip_assignee=True)
+        else:
+            _notify_followers(payload["ticket_id"], _("A reply was sent on #%(n)s you follow: %(s)s"),
+                              payload.get("actor_id"))
+
+
+def on_followed_status_changed(*, ticket_id: int, actor_id: int | None = None, after_id: int | None = None,
+                               **_payload: Any) -> None:
+    """Tell the followers of a ticket its new status (never the one who changed it)."""
+    from tickets.models import TicketFollower, TicketStatus
+
+    if not TicketFollower.objects.filter(ticket_id=ticket_id).exists():
+        return
+    status = TicketStatus.objects.filter(pk=after_id).values_list("name", flat=True).first() or ""
+    template = _("#%(n)s you follow is now {status}: %(s)s").replace("{status}", status.replace("%", "%%"))
+    _notify_followers(ticket_id, template, actor_id)
 
 
 def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
@@ -294,5 +380,9 @@ def subscribe() -> None:
     hooks.subscribe("assigned", on_assigned)
     hooks.subscribe_batch("customer_replied", on_customers_replied)
     hooks.subscribe("escalated", on_escalated)
+    hooks.subscribe("escalation_decided", on_escalation_decided)
+    hooks.subscribe_batch("customer_replied", on_followed_replied)
+    hooks.subscribe_batch("staff_replied", on_followed_replied)
+    hooks.subscribe("status_changed", on_followed_status_changed)
     hooks.subscribe("sla_breached", on_sla_breached)
     hooks.subscribe("sla_warning", on_sla_warning)

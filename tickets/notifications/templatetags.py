@@ -1,8 +1,12 @@
-"""The notification bell of the staff top bar: {% load notification_tags %}{% notification_bell %}."""
+"""The notification bell of the staff top bar: {% load notification_tags %}{% notification_bell %},
+and the staff announcements under it: {% staff_announcements %}."""
 
 from typing import Any
 
 from django import template
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
 
 from tickets.models import Notification
 
@@ -17,3 +21,31 @@ def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
     if user is not None and user.is_authenticated and user.is_staff:
         unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     return {"unread": unread}
+
+
+STAFF_ANNOUNCEMENTS_TTL = 60
+
+
+def current_staff_announcements() -> list[dict[str, Any]]:
+    """Return the announcements for staff shown now (cached for a minute: every page shows them)."""
+    from crm.models import Announcement
+
+    cached = cache.get("staff-announcements")
+    if cached is None:
+        now = timezone.now()
+        cached = list(
+            Announcement.objects.filter(for_staff=True, starts_at__lte=now)
+            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+            .order_by("-starts_at").values("pk", "title", "body")[:3]
+        )
+        cache.set("staff-announcements", cached, STAFF_ANNOUNCEMENTS_TTL)
+    return cached
+
+
+@register.inclusion_tag("tickets/notifications/_announcements.html", takes_context=True)
+def staff_announcements(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {"announcements": []}
+    return {"announcements": current_staff_announcements()}

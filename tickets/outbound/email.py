@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from tickets.models import TicketMessage
+from tickets.outbound.signature import sign
 from tickets.threading import make_message_id, subject_with_token
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ def build_email(message: TicketMessage, *, thread: Thread | None = None) -> Emai
     body = message.body_text
     profile = getattr(message.author, "staff_profile", None) if message.author_id else None
     if profile and profile.signature:
-        body = f"{body.rstrip()}\n\n-- \n{profile.signature}"
+        body = sign(body, profile.signature)
     if thread is None:
         thread = _threads({ticket.pk})[ticket.pk]
     in_reply_to, references = _references(thread, message)

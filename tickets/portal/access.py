@@ -21,9 +21,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from crm.models import Announcement, Contact, Invoice
-from tickets.models import Attachment, Ticket, TicketMessage
+from tickets.models import Attachment, Ticket, TicketFollower, TicketMessage
 
 PUBLIC_MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.STAFF)
+# Automatic messages that went to the customer (receipts, the auto-close notice) are in the portal
+# thread too; ones never sent (delivery_status empty) stay internal.
+SENT_AUTOMATIC = Q(kind=TicketMessage.Kind.SYSTEM) & ~Q(delivery_status="")
 
 
 def portal_tickets(*, contact: Contact) -> QuerySet[Ticket]:
@@ -46,11 +49,31 @@ def get_ticket_for_contact(*, contact: Contact, number: int) -> Ticket:
         raise Http404
 
 
+def get_ticket_for_staff_preview(*, user: object, number: int) -> Ticket:
+    """Return the ticket for "View as the customer" if this staff member may see it in the
+    workspace (managers; its department's staff; its followers); 404 otherwise.
+
+    The same rule as tickets.workspace.queries.can_see_ticket, which the portal may not import.
+    """
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        raise Http404
+    qs = Ticket.objects.select_related("status", "priority", "department", "service", "contact", "merged_into")
+    if not user.is_manager:
+        qs = qs.filter(
+            Q(department__in=user.departments.values("pk"))
+            | Q(pk__in=TicketFollower.objects.filter(user=user).values("ticket_id"))
+        )
+    try:
+        return qs.get(pk=number)
+    except Ticket.DoesNotExist:
+        raise Http404
+
+
 def public_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
     """Return the messages of a (visible) ticket that the customer may read, oldest first."""
-    return TicketMessage.objects.filter(ticket_id=ticket.pk, kind__in=PUBLIC_MESSAGE_KINDS).order_by(
-        "created_at", "id"
-    )
+    return TicketMessage.objects.filter(
+        Q(kind__in=PUBLIC_MESSAGE_KINDS) | SENT_AUTOMATIC, ticket_id=ticket.pk
+    ).order_by("created_at", "id")
 
 
 def get_message_for_contact(*, contact: Contact, message_id: int) -> TicketMessage:

@@ -1,10 +1,12 @@
 """Reads for the client portal pages, built on the scopes of tickets.portal_access."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from crm.models import Announcement, Contact
@@ -15,8 +17,7 @@ PAGE_SIZE = 25
 # The list shows few of a ticket's ~40 columns; loading only these keeps a page cheap.
 LIST_COLUMNS = (
     "subject", "requester_email", "created_at", "updated_at", "closed_at", "contact_id",
-    "status__name", "status__colour", "status__slug",
-    "priority__name", "priority__colour",
+    "status_id",
     "contact__first_name", "contact__last_name",
 )
 OPEN = "open"
@@ -30,14 +31,46 @@ class StatusFilter:
     colour: str = ""
 
 
+@dataclass(frozen=True)
+class PortalStatus:
+    """What a customer sees of a status: its portal label, in the colour of the first status
+    (by order) that carries the same label, so an internal status's colour says nothing more."""
+
+    label: str
+    colour: str
+    key: str
+    slugs: tuple[str, ...]
+
+
+def portal_statuses() -> dict[int, PortalStatus]:
+    """Return {status id: what customers see} for every status (one query)."""
+    statuses = list(TicketStatus.objects.order_by("order", "name"))
+    groups: dict[str, list[TicketStatus]] = {}
+    for status in statuses:
+        groups.setdefault(status.customer_label, []).append(status)
+    shown = {label: PortalStatus(label=label, colour=members[0].colour, key=slugify(label) or "status",
+                                 slugs=tuple(m.slug for m in members))
+             for label, members in groups.items()}
+    return {s.pk: shown[s.customer_label] for s in statuses}
+
+
+def attach_portal_status(tickets: Iterable[Ticket], statuses: dict[int, PortalStatus] | None = None) -> None:
+    """Set `portal_status` on each ticket (the templates show nothing else of its status)."""
+    statuses = statuses if statuses is not None else portal_statuses()
+    for ticket in tickets:
+        ticket.portal_status = statuses.get(ticket.status_id)
+
+
 def status_filters() -> list[StatusFilter]:
-    """Return the ticket list's status filter: all, open, each open status, then closed."""
+    """Return the ticket list's status filter: all, open, each label customers see on open
+    tickets (several internal statuses may share one), then closed."""
     choices = [StatusFilter("", _("All")), StatusFilter(OPEN, _("Open"))]
-    choices += [
-        StatusFilter(s.slug, s.name, s.colour)
-        for s in TicketStatus.objects.filter(is_closed=False).order_by("order", "name")
-        if s.slug not in (OPEN, CLOSED)
-    ]
+    open_ids = set(TicketStatus.objects.filter(is_closed=False).values_list("pk", flat=True))
+    seen: set[str] = set()
+    for status_id, shown in portal_statuses().items():
+        if status_id in open_ids and shown.key not in seen and shown.key not in (OPEN, CLOSED):
+            seen.add(shown.key)
+            choices.append(StatusFilter(shown.key, shown.label, shown.colour))
     choices.append(StatusFilter(CLOSED, _("Closed")))
     return choices
 
@@ -48,15 +81,18 @@ def filter_by_status(qs: QuerySet[Ticket], status: str) -> QuerySet[Ticket]:
     if status == CLOSED:
         return qs.filter(closed_at__isnull=False)
     if status:
-        return qs.filter(status__slug=status)
+        slugs = {slug for shown in portal_statuses().values() if shown.key == status for slug in shown.slugs}
+        return qs.filter(status__slug__in=slugs)
     return qs
 
 
 def ticket_page(*, contact: Contact, status: str = "", page: object = 1) -> Page:
     """Return one page of the contact's tickets (client-wide for a primary contact), newest first."""
     qs = filter_by_status(portal_access.portal_tickets(contact=contact), status)
-    qs = qs.select_related("status", "priority", "contact").only(*LIST_COLUMNS).order_by("-created_at", "-id")
-    return Paginator(qs, PAGE_SIZE).get_page(page)
+    qs = qs.select_related("contact").only(*LIST_COLUMNS).order_by("-created_at", "-id")
+    result = Paginator(qs, PAGE_SIZE).get_page(page)
+    attach_portal_status(result.object_list)
+    return result
 
 
 def open_tickets(*, contact: Contact, limit: int = 10) -> list[Ticket]:
@@ -65,7 +101,9 @@ def open_tickets(*, contact: Contact, limit: int = 10) -> list[Ticket]:
     if contact.is_primary:
         # The dashboard is about the person; the client-wide view is the ticket list.
         qs = qs.filter(contact_id=contact.pk)
-    return list(qs.select_related("status", "priority").order_by("-updated_at", "-id")[:limit])
+    tickets = list(qs.order_by("-updated_at", "-id")[:limit])
+    attach_portal_status(tickets)
+    return tickets
 
 
 def visible_announcements(*, contact: Contact, user: object) -> list[Announcement]:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/new/suggestions/", portal_new.ticket_suggestions, name="ticket_suggestions"),
     path("tickets/new/opened/", portal_new.open_suggestion, name="open_suggestion"),
     path("tickets/<int:number>/", portal.ticket_detail, name="ticket_detail"),
+    path("preview/tickets/<int:number>/", portal.staff_preview, name="staff_preview"),
     path("tickets/<int:number>/reply/", portal.ticket_reply, name="ticket_reply"),
     path("tickets/<int:number>/resolve/", portal.ticket_resolve, name="ticket_resolve"),
     path("messages/<int:pk>/", portal.message_link, name="message"),

@@ -44,6 +44,14 @@ from tickets.services.conversation import (  # noqa: F401
     add_reply,
     open_ticket,
 )
+from tickets.services.escalation_review import (  # noqa: F401
+    approve_escalation,
+    send_back_escalation,
+)
+from tickets.services.escalations import (  # noqa: F401
+    follow_ticket,
+    unfollow_ticket,
+)
 from tickets.services.tasks import (  # noqa: F401
     TASK_EDITABLE_FIELDS,
     create_task,

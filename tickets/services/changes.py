@@ -39,6 +39,7 @@ from tickets.services.common import (
     status_by_slug,
 )
 from tickets.services.conversation import add_reply
+from tickets.services.escalations import escalation_is_major, record_escalation
 
 
 @transaction.atomic
@@ -185,12 +186,16 @@ def escalate(
     assignee: object = None,
     priority: Priority | None = None,
     status: TicketStatus | None = None,
+    is_major: bool = False,
     created_at: datetime | None = None,
 ) -> Ticket:
     """Escalate in one step: an internal note (required: what was investigated and why), then
     department and/or assignee and/or priority, and the status (Escalated by default).
 
-    Emits `escalated` with the new department, whose staff are notified.
+    The escalating agent follows the ticket (read access, told of replies and status changes).
+    An `Escalation` row records the hand-off; a major one (asked for, or automatically for the
+    most urgent priority of an Enterprise client) waits for a manager's approval.
+    Emits `escalated` with the new department, whose staff and both departments' leads are told.
     """
     note = (note or "").strip()
     if len(note) < MIN_ESCALATION_NOTE:
@@ -200,6 +205,7 @@ def escalate(
     if department is None and assignee is None and priority is None:
         raise TicketError(_("Choose a department, an assignee or a priority to escalate to."))
     at = created_at
+    from_department_id = ticket.department_id
     add_reply(ticket=ticket, body_text=note, kind=TicketMessage.Kind.NOTE, author=actor, created_at=at)
     if department is not None:
         change_department(ticket=ticket, department=department, actor=actor, created_at=at)
@@ -211,12 +217,19 @@ def escalate(
     if status is not None:
         change_status(ticket=ticket, status=status, actor=actor, created_at=at)
     ticket = _locked(ticket)
+    is_major = is_major or escalation_is_major(ticket=ticket)
+    escalation = record_escalation(
+        ticket=ticket, actor=actor, note=note, from_department_id=from_department_id,
+        assignee=assignee, is_major=is_major, created_at=at,
+    )
     _record(
         ticket, TicketEvent.Kind.ESCALATED, actor=actor,
-        after=f"{ticket.department} / {ticket.assignee or '-'} / {ticket.priority}", note=note, at=at,
+        after=f"{ticket.department} / {ticket.assignee or '-'} / {ticket.priority}",
+        note=note if not is_major else f"{note}\n\n{_('Major escalation: waits for a manager to approve.')}", at=at,
     )
     hooks.emit(
         "escalated", ticket_id=ticket.pk, actor_id=_actor_id(actor), department_id=ticket.department_id,
+        from_department_id=from_department_id, escalation_id=escalation.pk,
     )
     return ticket
 

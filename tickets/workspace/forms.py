@@ -63,6 +63,7 @@ class QueueFilterForm(forms.Form):
     no_reply = forms.BooleanField(label=_("No staff reply > 4 h"), required=False)
     breached = forms.BooleanField(label=_("SLA breached"), required=False)
     due_soon = forms.BooleanField(label=_("SLA due within 1 h"), required=False)
+    following = forms.BooleanField(label=_("Tickets I follow"), required=False)
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
 
     def __init__(self, data: QueryDict, *, config: QueueConfig) -> None:
@@ -102,6 +103,7 @@ class QueueFilterForm(forms.Form):
             no_staff_reply=bool(self._value("no_reply")),
             sla_breached=bool(self._value("breached")),
             sla_due_soon=bool(self._value("due_soon")),
+            following=bool(self._value("following")),
             q=(self._value("q") or "").strip(),
         )
 
@@ -146,25 +148,70 @@ def _staff_choices(staff: list, empty: str = "—") -> list[tuple[str, str]]:
 
 
 class EscalationForm(forms.Form):
+    """Escalate: where to (department, one of its agents, priority), the status afterwards,
+    whether it is major (a manager approves), and the required note.
+
+    The assignee list is grouped by department (works without JavaScript); htmx narrows it to
+    the chosen department. The chosen agent must work in the target department.
+    """
+
+    STATUS_AFTER = [
+        (TicketStatus.ESCALATED, _("Escalated")),
+        (TicketStatus.ON_HOLD, _("On Hold")),
+        (TicketStatus.IN_PROGRESS, _("In Progress")),
+    ]
     department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
     assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
     priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None)
+    status_after = forms.ChoiceField(label=_("Status afterwards"), choices=STATUS_AFTER, required=False)
+    major = forms.BooleanField(
+        label=_("Major escalation (a manager approves)"), required=False,
+        help_text=_("Automatic for Urgent tickets of Enterprise clients."),
+    )
     note = forms.CharField(
         label=_("Internal note"), widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What you investigated and why you escalate. Required."),
         error_messages={"required": _("Write an internal note: what you investigated and why you escalate.")},
     )
 
-    def __init__(self, *args: object, config: QueueConfig, all_departments: list, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        config: QueueConfig,
+        all_departments: list,
+        members_by_department: dict[int, list] | None = None,
+        current_department_id: int | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.members_by_department = members_by_department or {}
+        self.current_department_id = current_department_id
+        self.departments = all_departments
         self.fields["department"].choices = [("", _("— keep —"))] + [(d.pk, d.name) for d in all_departments]
         self.fields["priority"].choices = [("", _("— keep —"))] + [(p.pk, p.name) for p in config.priorities]
-        self.fields["assignee"].choices = _staff_choices(config.staff, str(_("— keep —")))
+        everyone = {u.pk: u for members in self.members_by_department.values() for u in members}
+        self.fields["assignee"].choices = [("", _("— keep —"))] + [
+            (str(u.pk), u.get_full_name()) for u in sorted(everyone.values(), key=lambda u: u.get_full_name())
+        ]
+
+    def assignee_groups(self) -> list[tuple[object, list]]:
+        """Return (department, its agents) for the assignee picker, the chosen department alone
+        when one is chosen (the htmx refresh and a re-shown form)."""
+        chosen = self.data.get("department") if self.is_bound else None
+        groups = [(d, self.members_by_department.get(d.pk, [])) for d in self.departments]
+        if chosen and str(chosen).isdigit():
+            groups = [(d, m) for d, m in groups if d.pk == int(chosen)]
+        return [(d, m) for d, m in groups if m]
 
     def clean(self) -> dict:
         data = super().clean()
         if not (data.get("department") or data.get("assignee") or data.get("priority")):
             raise forms.ValidationError(_("Choose a department, an assignee or a priority to escalate to."))
+        assignee = data.get("assignee")
+        if assignee:
+            target = data.get("department") or self.current_department_id
+            if assignee not in {u.pk for u in self.members_by_department.get(target, [])}:
+                self.add_error("assignee", _("Choose an agent of the department you escalate to."))
         return data
 
 

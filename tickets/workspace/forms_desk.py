@@ -150,3 +150,17 @@ class TaskForm(forms.Form):
         if not data.get("assignee") and not data.get("department"):
             raise forms.ValidationError(_("Give the task to a person or a department."))
         return data
+
+
+class KBDraftForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    group = forms.TypedChoiceField(label=_("Group"), coerce=int)
+    body = forms.CharField(
+        label=_("Article (Markdown)"), widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("Prefilled from the conversation: remove names, addresses, numbers and anything "
+                               "personal before saving."),
+    )
+
+    def __init__(self, *args: object, groups: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [(g.pk, g.name) for g in groups]

@@ -17,12 +17,14 @@ from django.utils import timezone
 from tickets.models import (
     Attachment,
     Department,
+    Escalation,
     PredefinedReply,
     Priority,
     Service,
     Task,
     Ticket,
     TicketEvent,
+    TicketFollower,
     TicketMessage,
     TicketStatus,
 )
@@ -30,19 +32,50 @@ from tickets.workspace import queue_search
 
 
 def visible_tickets(*, user: object) -> QuerySet[Ticket]:
-    """Return the tickets this staff member may see (managers: all; agents: their departments)."""
+    """Return the tickets this staff member may see (managers: all; agents: their departments'
+    and the tickets they follow)."""
+    qs = Ticket.objects.all()
+    if getattr(user, "is_manager", False):
+        return qs
+    return qs.filter(
+        Q(department__in=user.departments.values("pk"))
+        | Q(pk__in=TicketFollower.objects.filter(user=user).values("ticket_id"))
+    )
+
+
+def workable_tickets(*, user: object) -> QuerySet[Ticket]:
+    """Return the tickets this staff member may change in bulk (managers: all; agents: their
+    departments'; followed tickets are read and reply only)."""
     qs = Ticket.objects.all()
     if getattr(user, "is_manager", False):
         return qs
     return qs.filter(department__in=user.departments.values("pk"))
 
 
-def can_see_ticket(*, user: object, ticket: Ticket) -> bool:
+def is_member_for(*, user: object, ticket: Ticket) -> bool:
+    """Return True when the staff member works the ticket: a manager or in its department."""
     if not getattr(user, "is_staff", False):
         return False
     if user.is_manager:
         return True
     return user.departments.filter(pk=ticket.department_id).exists()
+
+
+def is_follower(*, user: object, ticket: Ticket) -> bool:
+    return TicketFollower.objects.filter(ticket_id=ticket.pk, user_id=user.pk).exists()
+
+
+def can_see_ticket(*, user: object, ticket: Ticket) -> bool:
+    """Managers, the ticket's department's staff and its followers may see it (one or two queries)."""
+    if is_member_for(user=user, ticket=ticket):
+        return True
+    return bool(getattr(user, "is_staff", False)) and is_follower(user=user, ticket=ticket)
+
+
+def followed_ticket_ids(*, user: object, limit: int = 1000) -> list[int]:
+    """Return the ids of the tickets the staff member follows (newest follows first)."""
+    return list(TicketFollower.objects.filter(user=user).order_by("-created_at")
+                .values_list("ticket_id", flat=True)[:limit])
 
 
 def get_ticket_for_agent(*, user: object, number: int) -> Ticket:
@@ -106,7 +139,7 @@ STATUS_COUNT_CAP = 1000
 NO_STAFF_REPLY_HOURS = 4
 SLA_DUE_SOON_MINUTES = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
+MORNING_STATUSES = (TicketStatus.NEW, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD, TicketStatus.ESCALATED)
 
 
 @dataclass(frozen=True)
@@ -125,6 +158,7 @@ class QueueFilter:
     no_staff_reply: bool = False
     sla_breached: bool = False
     sla_due_soon: bool = False
+    following: bool = False
     q: str = ""
 
 
@@ -195,7 +229,10 @@ def queue_tickets(
     `department_ids`, when given, must be the agent's own departments (see departments_for).
     """
     now = now or timezone.now()
-    if department_ids is not None and not getattr(user, "is_manager", False):
+    if filters.following:
+        # Followed tickets may sit in any department: the follow rows are the access.
+        qs = Ticket.objects.filter(pk__in=followed_ticket_ids(user=user), is_spam=False)
+    elif department_ids is not None and not getattr(user, "is_manager", False):
         # A literal id list (not a subquery) lets the planner estimate and pick an ordered index.
         qs = Ticket.objects.filter(department_id__in=list(department_ids), is_spam=False)
     else:
@@ -364,6 +401,24 @@ def status_counts(*, user: object, cap: int = STATUS_COUNT_CAP) -> dict[int, int
     with connection.cursor() as cursor:
         cursor.execute(sql, [False, *params, cap])
         return {sid: n for sid, n in cursor.fetchall()}
+
+
+def department_members(*, departments: Sequence[Department]) -> dict[int, list]:
+    """Return {department id: its active staff, by name} for these departments (one query)."""
+    through = Department.members.through
+    rows = (through.objects.filter(department_id__in=[d.pk for d in departments], user__is_active=True,
+                                   user__is_staff=True)
+            .select_related("user").order_by("user__full_name", "user__email"))
+    members: dict[int, list] = {}
+    for row in rows:
+        members.setdefault(row.department_id, []).append(row.user)
+    return members
+
+
+def ticket_escalation(*, ticket: Ticket) -> "Escalation | None":
+    """Return the ticket's latest escalation that is still open or awaiting approval, or None."""
+    return (Escalation.objects.filter(ticket_id=ticket.pk).exclude(state=Escalation.State.SENT_BACK)
+            .select_related("actor", "from_department", "decided_by").order_by("-created_at", "-id").first())
 
 
 def staff_members() -> QuerySet:

@@ -3,7 +3,18 @@
 from django.urls import path
 
 from helpdesk.views import staff_login
-from tickets.workspace.views import clients, home, new_ticket, notifications, queue, search, tasks, ticket
+from tickets.workspace.views import (
+    clients,
+    escalations,
+    home,
+    kb_drafts,
+    new_ticket,
+    notifications,
+    queue,
+    search,
+    tasks,
+    ticket,
+)
 
 app_name = "staff"
 
@@ -18,6 +29,9 @@ urlpatterns = [
     path("tickets/<int:number>/step/<str:direction>/", ticket.step, name="ticket_step"),
     path("tickets/<int:number>/reply/", ticket.reply, name="ticket_reply"),
     path("tickets/<int:number>/escalate/", ticket.escalate, name="ticket_escalate"),
+    path("tickets/<int:number>/escalate/assignees/", ticket.escalation_assignees, name="ticket_escalate_assignees"),
+    path("tickets/<int:number>/follow/", ticket.follow, name="ticket_follow"),
+    path("tickets/<int:number>/kb-draft/", kb_drafts.kb_draft, name="ticket_kb_draft"),
     path("tickets/<int:number>/task/", ticket.create_task, name="ticket_task"),
     path("tickets/<int:number>/properties/", ticket.update_properties, name="ticket_properties"),
     path("tickets/<int:number>/pickers/", ticket.pickers, name="ticket_pickers"),
@@ -36,6 +50,8 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/new/", tasks.task_create, name="task_create"),
     path("tasks/<int:pk>/status/", tasks.task_set_status, name="task_status"),
+    path("escalations/", escalations.escalation_list, name="escalations"),
+    path("escalations/<int:pk>/decide/", escalations.decide, name="escalation_decide"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),

@@ -32,7 +32,9 @@ class Command(BaseCommand):
             [python, "-m", "celery", "-A", "helpdesk", "worker", "-B", "--loglevel=INFO",
              "--concurrency=2", "--pool=prefork"],
         ]
-        procs = [subprocess.Popen(cmd, start_new_session=True) for cmd in commands]
+        # The worker writes the email links: it must use the address served here.
+        child_env = {**os.environ, "HOST": host, "PORT": port, "SITE_URL": settings.SITE_URL}
+        procs = [subprocess.Popen(cmd, start_new_session=True, env=child_env) for cmd in commands]
         base = f"http://{host}:{port}"
         lines = [
             "",

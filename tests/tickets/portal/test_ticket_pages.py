@@ -114,17 +114,17 @@ def test_mark_as_resolved_closes_the_ticket_with_a_note(acme, login):
 
 
 def test_status_filter_and_pagination(acme, department, login):
-    """The list filters by open/closed/status slug and pages 25 at a time."""
+    """The list filters by open/closed/the label customers see and pages 25 at a time."""
     for _ in range(30):
         TicketFactory(contact=acme.alice, department=department, status=status("on-hold"))
     client = login(acme.alice)
-    page1 = client.get(reverse("portal:ticket_list"), {"status": "on-hold"})
+    page1 = client.get(reverse("portal:ticket_list"), {"status": "in-progress"})
     assert len(page1.context["tickets"]) == 25 and page1.context["page"].paginator.count == 30
-    page2 = client.get(reverse("portal:ticket_list"), {"status": "on-hold", "page": 2})
+    page2 = client.get(reverse("portal:ticket_list"), {"status": "in-progress", "page": 2})
     assert len(page2.context["tickets"]) == 5
     closed = client.get(reverse("portal:ticket_list"), {"status": "closed"})
     assert list(closed.context["tickets"]) == []
-    answered = client.get(reverse("portal:ticket_list"), {"status": "answered"})
+    answered = client.get(reverse("portal:ticket_list"), {"status": "awaiting-your-reply"})
     assert [t.pk for t in answered.context["tickets"]] == [acme.ticket.pk]
 
 

@@ -131,7 +131,8 @@ def test_picker_search_finds_replies_without_kb(agent_client, ticket):
 
 def test_escalation_moves_the_ticket_out_of_the_agents_queue(agent_client, ticket, technical, tech_agent,
                                                             mailoutbox, django_capture_on_commit_callbacks):
-    """Escalating to another department needs a note, notifies that department and leaves the queue."""
+    """Escalating to another department needs a note, notifies that department and leaves the queue;
+    the agent keeps read access as a follower (agent guide, Workflow 3: keep the customer informed)."""
     r = agent_client.post(f"/staff/tickets/{ticket.pk}/escalate/", {"department": technical.pk, "note": ""})
     assert r.status_code == 400 and "Write an internal note" in r.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
@@ -143,7 +144,8 @@ def test_escalation_moves_the_ticket_out_of_the_agents_queue(agent_client, ticke
     assert ticket.messages.filter(kind="note", body_text__startswith="Login fails").exists()
     assert [m.to for m in mailoutbox] == [[tech_agent.email]]
     assert "error 500" in mailoutbox[0].body
-    assert agent_client.get(f"/staff/tickets/{ticket.pk}/").status_code == 404
+    page = agent_client.get(f"/staff/tickets/{ticket.pk}/")
+    assert page.status_code == 200 and page.context["is_follower"] and not page.context["is_member"]
     queue = agent_client.get("/staff/tickets/?view=all")
     assert ticket.pk not in [t.pk for t in queue.context["page"].rows]
 

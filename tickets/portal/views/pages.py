@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.access import contact_required
+from helpdesk.access import contact_required, staff_required
 from tickets import services
 from tickets.exceptions import TicketError
 from tickets.models import Ticket, TicketMessage
@@ -65,6 +65,7 @@ def _detail(
     request: HttpRequest, ticket: Ticket, *, reply_form: PortalReplyForm | None = None,
     resolve_form: ResolveForm | None = None, status: int = 200,
 ) -> HttpResponse:
+    queries_portal.attach_portal_status([ticket])
     return render(
         request,
         "tickets/portal/ticket_detail.html",
@@ -77,6 +78,19 @@ def _detail(
         },
         status=status,
     )
+
+
+@staff_required
+def staff_preview(request: HttpRequest, number: int) -> HttpResponse:
+    """"View as the customer": the portal's ticket page as its contact sees it, read only."""
+    ticket = portal_access.get_ticket_for_staff_preview(user=request.user, number=number)
+    queries_portal.attach_portal_status([ticket])
+    return render(request, "tickets/portal/ticket_detail.html", {
+        "ticket": ticket,
+        "conversation": queries_portal.conversation(ticket=ticket),
+        "preview": True,
+        "nav": "tickets",
+    })
 
 
 @contact_required

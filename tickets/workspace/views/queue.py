@@ -49,6 +49,20 @@ def effective_query(request: HttpRequest) -> tuple[QueryDict, str]:
     return morning_query(), "morning"
 
 
+def ignored_filters(form: QueueFilterForm, query: QueryDict) -> list[str]:
+    """Say which filters in the address were ignored and why (an invalid value filters nothing)."""
+    notes = []
+    for name in form.errors:
+        if not query.get(name):
+            continue
+        if name == "department":
+            notes.append(_("The department filter was ignored: it is not one of your departments."))
+        else:
+            notes.append(_("The filter \u201c%(label)s\u201d was ignored: its value is not valid.")
+                         % {"label": form.fields[name].label})
+    return notes
+
+
 @staff_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
     config = queue_config(request.user)
@@ -89,6 +103,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "bulk_actions": BulkActionForm.ACTIONS,
         "current_url": request.get_full_path(),
         "ticket_base": reverse("staff:ticket_list"),
+        "ignored_filters": ignored_filters(form, query),
     }
     template = "tickets/ticket_list.html"
     if request.htmx and not request.htmx.boosted:
@@ -128,7 +143,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         return redirect(_back(request))
     ids = form.cleaned_data["ticket"]
     tickets = list(
-        queries.visible_tickets(user=request.user).filter(pk__in=ids).select_related("status", "priority")
+        queries.workable_tickets(user=request.user).filter(pk__in=ids).select_related("status", "priority")
         .order_by("created_at", "id")
     )
     if not tickets:
@@ -144,11 +159,32 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     except (ValueError, LookupError):
         messages.error(request, _("Choose a value for this action."))
         return redirect(_back(request))
-    messages.success(request, ngettext("%(n)d ticket updated.", "%(n)d tickets updated.", done) % {"n": done})
+    _report_bulk(request, selected=len(ids), allowed=len(tickets), changed=done)
     return redirect(_back(request))
 
 
+def _report_bulk(request: HttpRequest, *, selected: int, allowed: int, changed: int) -> None:
+    """Say what a bulk action did: how many changed, how many already were so, how many were not yours."""
+    unchanged = allowed - changed
+    refused = selected - allowed
+    if changed == 0:
+        messages.info(request, ngettext(
+            "Nothing changed: the selected ticket already had that value.",
+            "Nothing changed: the %(n)d selected tickets already had that value.", allowed) % {"n": allowed})
+    else:
+        text = ngettext("%(n)d ticket updated.", "%(n)d tickets updated.", changed) % {"n": changed}
+        if unchanged:
+            text += " " + ngettext("%(n)d already had that value.", "%(n)d already had that value.",
+                                   unchanged) % {"n": unchanged}
+        messages.success(request, text)
+    if refused:
+        messages.warning(request, ngettext(
+            "%(n)d selected ticket is not in your departments and was left alone.",
+            "%(n)d selected tickets are not in your departments and were left alone.", refused) % {"n": refused})
+
+
 def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) -> int:
+    """Apply the action to each ticket; return how many tickets it changed."""
     if action == "merge":
         if len(tickets) < 2:
             raise TicketError(_("Select at least two tickets to merge."))
@@ -156,30 +192,35 @@ def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) ->
         services.merge_tickets(target=target, sources=sources, actor=user)
         return len(tickets)
     if action == "close":
-        for ticket in tickets:
+        todo = [t for t in tickets if t.closed_at is None]
+        for ticket in todo:
             services.close_ticket(ticket=ticket, actor=user)
-        return len(tickets)
+        return len(todo)
     if action == "assign":
         raw = data["assignee"]
         assignee = None if raw in ("", "none") else (
             user if raw == "me" else queries.staff_members().get(pk=int(raw))
         )
-        for ticket in tickets:
+        todo = [t for t in tickets if t.assignee_id != getattr(assignee, "pk", None)]
+        for ticket in todo:
             services.assign(ticket=ticket, assignee=assignee, actor=user)
-        return len(tickets)
+        return len(todo)
     if action == "status":
         status = TicketStatus.objects.get(slug=data["status"])
-        for ticket in tickets:
+        todo = [t for t in tickets if t.status_id != status.pk]
+        for ticket in todo:
             services.change_status(ticket=ticket, status=status, actor=user)
-        return len(tickets)
+        return len(todo)
     if action == "priority":
         priority = Priority.objects.get(pk=int(data["priority"]))
-        for ticket in tickets:
+        todo = [t for t in tickets if t.priority_id != priority.pk]
+        for ticket in todo:
             services.change_priority(ticket=ticket, priority=priority, actor=user)
-        return len(tickets)
+        return len(todo)
     if action == "department":
         department = Department.objects.get(pk=int(data["department"]), is_active=True)
-        for ticket in tickets:
+        todo = [t for t in tickets if t.department_id != department.pk]
+        for ticket in todo:
             services.change_department(ticket=ticket, department=department, actor=user)
-        return len(tickets)
+        return len(todo)
     raise TicketError(_("Unknown action."))

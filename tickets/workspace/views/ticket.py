@@ -50,6 +50,7 @@ def _page(
     queries.attach_lookups([ticket], config.lookups(departments))
     tab = request.GET.get("tab", "conversation")
     tab = tab if tab in TABS else "conversation"
+    is_member = queries.is_member_for(user=user, ticket=ticket)
     if reply_form is None:
         initial = {"status_after": TicketStatus.ANSWERED}
         use_reply = request.GET.get("use_reply", "")
@@ -70,7 +71,11 @@ def _page(
         "custom_values": list(ticket.custom_values.select_related("field").order_by("field__order")),
         "predefined_replies": list(queries.predefined_replies_for(ticket=ticket)[:50]),
         "reply_form": reply_form,
-        "escalation_form": escalation_form or EscalationForm(config=config, all_departments=departments),
+        "escalation_form": escalation_form or _escalation_form(ticket, config, departments),
+        "is_member": is_member,
+        "is_follower": queries.is_follower(user=user, ticket=ticket),
+        "can_reply": is_member or ticket.department.followers_can_reply,
+        "escalation": queries.ticket_escalation(ticket=ticket),
         "task_form": task_form or TaskForm(config=config, all_departments=departments),
         "properties_form": PropertiesForm(
             initial={"status": ticket.status_id, "priority": ticket.priority_id, "service": ticket.service_id,
@@ -85,6 +90,24 @@ def _page(
     if request.htmx and request.htmx.target == "tab-body":
         template += "#tab-body"
     return render(request, template, context, status=status)
+
+
+def _escalation_form(
+    ticket: Ticket, config: QueueConfig, departments: list[Department], data: QueryDict | None = None
+) -> EscalationForm:
+    return EscalationForm(
+        data, config=config, all_departments=departments,
+        members_by_department=queries.department_members(departments=departments),
+        current_department_id=ticket.department_id,
+    )
+
+
+def _member_only(request: HttpRequest, ticket: Ticket) -> HttpResponse | None:
+    """Refuse a change to a ticket the agent only follows (read and reply only)."""
+    if queries.is_member_for(user=request.user, ticket=ticket):
+        return None
+    messages.error(request, _("You follow this ticket: only its department's staff can change it."))
+    return redirect(ticket)
 
 
 def _neighbours(request: HttpRequest, ticket: Ticket, config: QueueConfig) -> tuple[int | None, int | None]:
@@ -135,6 +158,10 @@ def _uploaded_attachments(request: HttpRequest) -> list[services.NewAttachment]:
 def reply(request: HttpRequest, number: int) -> HttpResponse:
     """Send a public reply (emailed to the customer) or add an internal note, then set the status."""
     ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    if not queries.is_member_for(user=request.user, ticket=ticket) and not ticket.department.followers_can_reply:
+        messages.error(request, _("Followers cannot reply on %(dept)s tickets; ask its team.")
+                       % {"dept": ticket.department})
+        return redirect(ticket)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         return _page(request, ticket, reply_form=form, status=400)
@@ -171,29 +198,34 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
 @staff_required
 @require_POST
 def escalate(request: HttpRequest, number: int) -> HttpResponse:
-    """Escalate: department and/or assignee and/or priority in one step, with a required note."""
+    """Escalate: department and/or one of its agents and/or priority, the status afterwards and
+    the major flag, in one step with a required note. The agent keeps following the ticket."""
     ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    if (refused := _member_only(request, ticket)) is not None:
+        return refused
     config = queue_config(request.user)
     departments = _all_departments()
-    form = EscalationForm(request.POST, config=config, all_departments=departments)
+    form = _escalation_form(ticket, config, departments, request.POST)
     if not form.is_valid():
         return _page(request, ticket, escalation_form=form, status=400)
     data = form.cleaned_data
     department = next((d for d in departments if d.pk == data["department"]), None)
     assignee = next((u for u in config.staff if u.pk == data["assignee"]), None)
     priority = next((p for p in config.priorities if p.pk == data["priority"]), None)
+    status = services.status_by_slug(data["status_after"]) if data.get("status_after") else None
     try:
         ticket = services.escalate(
             ticket=ticket, actor=request.user, note=data["note"], department=department, assignee=assignee,
-            priority=priority,
+            priority=priority, status=status, is_major=data["major"],
         )
     except TicketError as exc:
         form.add_error(None, str(exc))
         return _page(request, ticket, escalation_form=form, status=400)
-    if not queries.can_see_ticket(user=request.user, ticket=ticket):
+    if not queries.is_member_for(user=request.user, ticket=ticket):
         messages.success(
             request,
-            _("Ticket #%(n)s escalated to %(dept)s; it has left your queue.")
+            _("Ticket #%(n)s escalated to %(dept)s; it has left your queue. You follow it: "
+              "find it under \u201cTickets I follow\u201d.")
             % {"n": ticket.pk, "dept": ticket.department},
         )
         return redirect("staff:ticket_list")
@@ -202,10 +234,38 @@ def escalate(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def escalation_assignees(request: HttpRequest, number: int) -> HttpResponse:
+    """The escalation form's assignee options for the chosen department (htmx)."""
+    ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    form = _escalation_form(ticket, queue_config(request.user), _all_departments(), request.GET)
+    return render(request, "tickets/ticket_detail.html#escalation-assignees",
+                  {"ticket": ticket, "escalation_form": form})
+
+
+@staff_required
+@require_POST
+def follow(request: HttpRequest, number: int) -> HttpResponse:
+    """Follow or stop following a ticket (POST `stop=1` to stop)."""
+    ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    if request.POST.get("stop"):
+        services.unfollow_ticket(ticket=ticket, user=request.user)
+        messages.success(request, _("You no longer follow this ticket."))
+        if not queries.can_see_ticket(user=request.user, ticket=ticket):
+            return redirect("staff:ticket_list")
+    else:
+        services.follow_ticket(ticket=ticket, user=request.user)
+        messages.success(request, _("You follow this ticket: you are told of replies and status changes."))
+    return redirect(ticket)
+
+
+@staff_required
 @require_POST
 def create_task(request: HttpRequest, number: int) -> HttpResponse:
     """Create a follow-up task linked to this ticket."""
     ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    if (refused := _member_only(request, ticket)) is not None:
+        return refused
     config = queue_config(request.user)
     departments = _all_departments()
     form = TaskForm(request.POST, config=config, all_departments=departments)
@@ -231,6 +291,8 @@ def create_task(request: HttpRequest, number: int) -> HttpResponse:
 def update_properties(request: HttpRequest, number: int) -> HttpResponse:
     """Change status, priority, service or assignee, each through its service."""
     ticket = queries.get_ticket_for_agent(user=request.user, number=number)
+    if (refused := _member_only(request, ticket)) is not None:
+        return refused
     config = queue_config(request.user)
     form = PropertiesForm(request.POST, config=config)
     if not form.is_valid():
