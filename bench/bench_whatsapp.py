@@ -246,7 +246,8 @@ def main() -> None:
     events = stored - 50
     print(
         f"bench_whatsapp: {total} signed POSTs offered at {rate:.0f}/s to gunicorn (4 sync workers) | "
-        f"ack p50 {statistics.median(latencies):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies):.0f} ms,"
+        f"ack p50 {statistics.median(latencies):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms, "
+        f"max {max(latencies):.0f} ms,"
         f" achieved {total / elapsed:.0f}/s, non-200 {refused} | events stored {events} for {distinct} distinct bodies"
         f" | worker (2 processes) {events / processing:.0f} events/s, failed {failed} | messages {messages} for "
         f"{distinct} distinct wamids ({'none lost, none twice' if messages == distinct else 'MISMATCH'}) | "
