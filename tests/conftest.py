@@ -48,7 +48,7 @@ SEED_MIGRATIONS = [
     "tickets.migrations.0002_seed_configuration",
     "tickets.migrations.0005_seed_automation_rules",
     "tickets.migrations.0005_seed_email_receipt_template",
-    "tickets.migrations.0013_escalations_portal_labels",
+    "tickets.migrations.0014_escalations_portal_labels",
 ]
 
 

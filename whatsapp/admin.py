@@ -20,6 +20,7 @@ from whatsapp.models import (
     QuickReply,
     WebhookEvent,
 )
+from whatsapp.queries import forget_webhook_secrets
 
 SECRETS = ("app_secret", "access_token", "verify_token")
 
@@ -69,6 +70,10 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = ("name", "waba_id", "graph_version", "auto_lead", "token_error")
     readonly_fields = ("token_error",)
     actions = ["check_connection", "sync_templates"]
+
+    def save_model(self, request: HttpRequest, obj: Account, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        forget_webhook_secrets()
 
     @admin.action(description=_("Test the connection to Meta"))
     def check_connection(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -1,6 +1,7 @@
 """Reads of the WhatsApp inbox: the account, which conversations an agent sees, the list
 (keyset-paginated on the indexed (last_message_at, id) order), unread counts and history."""
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +19,31 @@ def get_account() -> Account | None:
     return Account.objects.order_by("pk").first()
 
 
+_secrets_cache: dict[str, tuple[float, tuple[str, str]]] = {}
+SECRETS_TTL_SECONDS = 10.0
+
+
 def webhook_secrets() -> tuple[str, str]:
-    """Return (verify token, app secret): the admin's values, else the environment's."""
+    """Return (verify token, app secret): the admin's values, else the environment's.
+
+    Kept in the process for SECRETS_TTL_SECONDS: the webhook answers Meta on every message and
+    a query plus two decryptions per POST is most of its own time; a changed secret applies
+    within seconds.
+    """
+    cached = _secrets_cache.get("secrets")
+    now = time.monotonic()
+    if cached and now - cached[0] < SECRETS_TTL_SECONDS:
+        return cached[1]
     account = get_account()
     verify = (account.verify_token if account else "") or getattr(settings, "WHATSAPP_VERIFY_TOKEN", "")
     secret = (account.app_secret if account else "") or getattr(settings, "WHATSAPP_APP_SECRET", "")
+    _secrets_cache["secrets"] = (now, (verify, secret))
     return verify, secret
+
+
+def forget_webhook_secrets() -> None:
+    """Drop the cached secrets (the admin saved new ones; tests)."""
+    _secrets_cache.clear()
 
 
 def visible_conversations(*, user: object) -> QuerySet:

@@ -25,7 +25,7 @@ from tickets import services as ticket_services
 from tickets.models import TicketMessage
 from tickets.models.core import Channel
 from whatsapp import payloads
-from whatsapp.models import Conversation, Media, Message, MessageStatus, PhoneNumber, WebhookEvent
+from whatsapp.models import Bot, Conversation, Media, Message, MessageStatus, PhoneNumber, WebhookEvent
 from whatsapp.payloads import InboundWa, StatusWa
 
 logger = logging.getLogger(__name__)
@@ -82,8 +82,9 @@ def process_webhook_event(*, event_id: int, force: bool = False) -> WebhookEvent
             event = WebhookEvent.objects.get(pk=event_id)
             batch = payloads.parse(bytes(event.body))
             counts = {"messages": 0, "duplicates": 0, "statuses": 0}
+            bots_on = Bot.objects.filter(is_active=True).exists() if batch.messages else False
             for inbound in batch.messages:
-                counts["messages" if receive_message(inbound=inbound) else "duplicates"] += 1
+                counts["messages" if receive_message(inbound=inbound, run_bots=bots_on) else "duplicates"] += 1
             for status in batch.statuses:
                 apply_status(status=status)
                 counts["statuses"] += 1
@@ -157,8 +158,9 @@ def _lead_for(conversation: Conversation, number: PhoneNumber) -> Lead:
     return lead
 
 
-def receive_message(*, inbound: InboundWa) -> bool:
-    """Store one customer message; return False if its wamid was already stored."""
+def receive_message(*, inbound: InboundWa, run_bots: bool = True) -> bool:
+    """Store one customer message; return False if its wamid was already stored. `run_bots=False`
+    skips queueing the bots (none is switched on)."""
     if inbound.wamid and Message.objects.filter(wamid=inbound.wamid).exists():
         return False
     conversation = _conversation_for(inbound)
@@ -191,7 +193,8 @@ def receive_message(*, inbound: InboundWa) -> bool:
     conversation.save()
     if inbound.type not in ("reaction", "system"):
         _add_to_ticket(conversation, message)
-        _queue("whatsapp.run_bots", message.pk)
+        if run_bots:
+            _queue("whatsapp.run_bots", message.pk)
     return True
 
 

@@ -34,6 +34,15 @@ def fake_graph():
     graph.stop()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_webhook_secrets():
+    from whatsapp.queries import forget_webhook_secrets
+
+    forget_webhook_secrets()
+    yield
+    forget_webhook_secrets()
+
+
 @pytest.fixture
 def account(db, fake_graph):
     account = Account.objects.create(waba_id="102290129340398", app_id="1234", app_secret=APP_SECRET,

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ContactFactory, StaffFactory
+from tests.whatsapp.conftest import fixture_body
 from tickets import services as ticket_services
 from tickets.automation.registry import ActionContext, get_action
 from tickets.models import BusinessCalendar, BusinessHours
@@ -109,3 +110,15 @@ def test_action_without_a_number_is_logged_not_raised(account):
     result = get_action("send_whatsapp_template").run(
         ActionContext(ticket=ticket, params={"event": "ticket_closed"}, rule=None, run=None))
     assert "no WhatsApp number" in result
+
+
+def test_webhook_message_gets_the_receipt_bot(account, post_webhook, fake_graph):
+    """End to end: a fresh customer message through the webhook is answered by the receipt bot once."""
+    import time as _time
+
+    Bot.objects.create(name="Receipt", kind="receipt", message="Thanks {contact_first_name}, we reply within "
+                                                               "{sla_hours} hours.")
+    post_webhook(fixture_body("text", **{'"1749416384"': f'"{int(_time.time())}"'}))
+    assert fake_graph.sent[0]["text"]["body"] == "Thanks Sheena, we reply within 24 hours."
+    assert Message.objects.get(direction="out").bot.name == "Receipt"
+    assert Conversation.objects.get().unread_count == 1
