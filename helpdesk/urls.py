@@ -12,6 +12,7 @@ urlpatterns = [
     path("portal/", include("tickets.portal.urls")),
     path("knowledge-base/", include("kb.urls")),
     path("whatsapp/", include("whatsapp.urls")),
+    path("", include("surveys.urls")),  # /survey/<token>/ and /staff/surveys/
     # Inbound email from providers: /anymail/<provider>/inbound/ (see README, "Email pipe").
     path("anymail/", include("anymail.urls")),
 ]

@@ -48,6 +48,7 @@ SEED_MIGRATIONS = [
     "tickets.migrations.0002_seed_configuration",
     "tickets.migrations.0005_seed_automation_rules",
     "tickets.migrations.0005_seed_email_receipt_template",
+    "surveys.migrations.0001_surveys",
 ]
 
 
