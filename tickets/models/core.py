@@ -414,6 +414,8 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="tke_ticket_created"),
             models.Index(fields=["kind", "created_at"], name="tke_kind_created"),
+            # The FCR report probes, per closed ticket, whether it was ever escalated or reopened.
+            models.Index(fields=["ticket"], condition=Q(kind__in=["escalated", "reopened"]), name="tke_fcr_breakers"),
         ]
 
     def __str__(self) -> str:

@@ -56,9 +56,10 @@ class Period:
         return 100 * self.activity.kb_views / total if total else None
 
 
-def read_period(filters: ReportFilters) -> Period:
+def read_period(filters: ReportFilters, figures: kpis.FigureSet | None = None) -> Period:
+    """Return one period's figures (pass `figures` when the breakdowns already read them)."""
     return Period(
-        tickets=kpis.ticket_figures(filters).get(None, kpis.TicketFigures()),
+        tickets=(figures or kpis.figure_set(filters)).total,
         activity=kpis.activity(filters),
         surveys=sources.survey_figures(filters).get(None),
     )

@@ -35,9 +35,9 @@ class Row:
         return self.t.sla_pct >= self.sla_target
 
 
-def breakdown(filters: ReportFilters, dimension: str) -> list[Row]:
+def breakdown(filters: ReportFilters, dimension: str, figure_set: kpis.FigureSet | None = None) -> list[Row]:
     """Return the rows of one breakdown table, largest group first."""
-    figures = kpis.ticket_figures(filters, dimension)
+    figures = (figure_set or kpis.figure_set(filters)).by[dimension]
     surveys = sources.survey_figures(filters, dimension)
     keys = list(dict.fromkeys([*figures, *surveys]))
     labels = dimension_labels(dimension, keys)

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from helpdesk.access import staff_required
-from tickets.reports import cards, queries, sources, tables
+from tickets.reports import cards, kpis, queries, sources, tables
 from tickets.reports.forms import ReportFilterForm
 
 CSV_TABLES = ["kpis", "sla", *tables.TABLES]
@@ -31,8 +31,9 @@ def reports(request: HttpRequest) -> HttpResponse:
             return _csv(wanted, tables.cards_csv(items), filters)
         dimension = "priority" if wanted == "sla" else wanted
         return _csv(wanted, tables.breakdown_csv(dimension, tables.breakdown(filters, dimension)), filters)
-    current, previous = cards.read_period(filters), cards.read_period(filters.previous())
-    breakdowns = [(d, tables.breakdown(filters, d)) for d in tables.TABLES]
+    figures = kpis.figure_set(filters)
+    current, previous = cards.read_period(filters, figures), cards.read_period(filters.previous())
+    breakdowns = [(d, tables.breakdown(filters, d, figures)) for d in tables.TABLES]
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("table", None)
