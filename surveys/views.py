@@ -17,11 +17,15 @@ from tickets.reports.filters import DIMENSIONS
 from tickets.reports.forms import ReportFilterForm
 from tickets.reports.queries import dimension_labels
 
-ROBOTS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "no-referrer"}
+ROBOTS = {"X-Robots-Tag": "noindex, nofollow", "Referrer-Policy": "same-origin"}
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """Keep survey pages out of search engines and their token out of Referer headers."""
+    """Keep survey pages out of search engines and their token out of other sites' Referer.
+
+    same-origin, not no-referrer: with no-referrer the browser posts the form with Origin: null
+    and CSRF refuses it.
+    """
     for header, value in ROBOTS.items():
         response[header] = value
     return response
