@@ -40,7 +40,8 @@ def test_customer_answers_the_survey_from_the_email_link(page, live_server, sett
     ticket_services.add_reply(ticket=ticket, body_text="Fixed.", kind="staff", author=agent)
     ticket_services.close_ticket(ticket=ticket, actor=agent)
     mail.outbox.clear()
-    outcome = services.invite_for_ticket(ticket=Ticket.objects.get(pk=ticket.pk), now=timezone.now() + timedelta(hours=1))
+    later = timezone.now() + timedelta(hours=1)
+    outcome = services.invite_for_ticket(ticket=Ticket.objects.get(pk=ticket.pk), now=later)
     assert outcome.reason == "invited"
     sent = [m for m in mail.outbox if "How was your experience" in m.subject]
     assert len(sent) == 1
