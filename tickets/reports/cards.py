@@ -109,7 +109,10 @@ def cards(now: Period, before: Period) -> list[Card]:
              f"{s.promoters} / {s.passives} / {s.detractors}"),
         Card("deflection", str(_("Ticket deflection rate")), now.deflection_pct, pct(now.deflection_pct),
              pct(before.deflection_pct), str(_("KB views ÷ (KB views + tickets)")), "> 40%",
-             _above(now.deflection_pct, DEFLECTION_TARGET), f"{now.activity.kb_views} / {t.created}"),
+             _above(now.deflection_pct, DEFLECTION_TARGET),
+             f"{now.activity.kb_views} / {t.created}; "
+             + str(_("portal: %(d)s of %(s)s forms with a suggested article opened were not submitted")
+                   % {"d": now.activity.portal_deflected, "s": now.activity.portal_sessions})),
         Card("per_agent_day", str(_("Tickets per agent per day")), per_day, number(per_day),
              number(before.per_agent_day), str(_("tickets created ÷ agents who replied ÷ working days")), "15–30",
              None if per_day is None else PER_AGENT_DAY[0] <= per_day <= PER_AGENT_DAY[1],

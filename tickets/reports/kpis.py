@@ -24,7 +24,7 @@ from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F,
 from django.utils import timezone
 
 from kb.models import KBView
-from tickets.models import Priority, Ticket, TicketEvent, TicketMessage
+from tickets.models import Deflection, Priority, Ticket, TicketEvent, TicketMessage
 from tickets.reports.filters import DIMENSIONS, ReportFilters
 
 
@@ -75,6 +75,8 @@ class Activity:
     predefined_replies: int = 0
     open_at_end: int = 0
     open_urgent_at_end: int = 0
+    portal_sessions: int = 0  # portal "new ticket" forms where a suggested article was opened
+    portal_deflected: int = 0  # ... and the form was never submitted
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -192,7 +194,14 @@ def activity(filters: ReportFilters) -> Activity:
     open_rows = scope(filters).filter(created_at__lt=filters.until).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=filters.until)
     ).aggregate(n=Count("pk"), urgent=Count("pk", filter=Q(priority_id__in=urgent_priority_ids())))
+    # The portal's own deflection figure (tickets.portal.queries.deflection_stats, in SQL here).
+    sessions = (
+        Deflection.objects.filter(opened_at__gte=filters.since, opened_at__lt=filters.until)
+        .values("contact_id", "form_session").annotate(tickets=Count("ticket")).order_by()
+    )
     return Activity(
+        portal_sessions=sessions.count(),
+        portal_deflected=sessions.filter(tickets=0).count(),
         # Customers' reads (staff reads are not deflection), one row per article, visitor and day.
         kb_views=KBView.objects.filter(
             day__gte=timezone.localdate(filters.since), day__lt=timezone.localdate(filters.until), by_staff=False

@@ -42,7 +42,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         "cards": cards.cards(current, previous), "breakdowns": breakdowns,
         "is_manager": request.user.is_manager, "query": query.urlencode(),
         "survey_results_url": sources.survey_results_url() if request.user.is_manager else "",
-        "my_day": queries.my_week(user=request.user, now=timezone.now()), "nav": "reports",
+        "my_day": None if request.user.is_manager else queries.my_week(user=request.user, now=timezone.now()),
+        "nav": "reports",
     })
 
 

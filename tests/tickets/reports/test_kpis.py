@@ -156,3 +156,18 @@ def test_my_day_panel(client, month):
     with time_machine.travel(datetime(2026, 11, 30, 18, tzinfo=UTC), tick=False):
         html = client.get("/staff/reports/my-day/").content.decode()
     assert 'data-kpi="my-frt"' in html and 'data-kpi="my-urgent"' in html
+
+
+def test_portal_deflections_are_counted_per_form_session():
+    """Two articles opened in one form never submitted count once; a submitted form is not deflected."""
+    from tests.factories import ContactFactory, TicketFactory
+    from tickets.models import Deflection
+
+    contact = ContactFactory()
+    at = datetime(2026, 11, 10, tzinfo=UTC)
+    ticket = TicketFactory(contact=contact)
+    for session, ticket_or_none in (("a", None), ("a", None), ("b", ticket)):
+        Deflection.objects.create(contact=contact, form_session=session, article_url="/kb/x/", opened_at=at,
+                                  ticket=ticket_or_none)
+    activity = kpis.activity(ReportFilters(since=SINCE, until=UNTIL))
+    assert (activity.portal_sessions, activity.portal_deflected) == (2, 1)
