@@ -8,7 +8,7 @@ invitations of the same cohort. CSAT % counts 4-5 of 5 among rated responses; NP
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from surveys.models import Invitation, Response
 from tickets.reports.filters import DIMENSIONS, ReportFilters
@@ -65,6 +65,5 @@ def comments(filters: ReportFilters) -> QuerySet[Response]:
         Response.objects.filter(invitation__in=_invitations(filters))
         .exclude(comment="")
         .select_related("invitation__ticket__department", "invitation__ticket__assignee", "invitation__ticket__client")
-        .annotate(ticket_id=F("invitation__ticket_id"))
         .order_by("-submitted_at", "-id")
     )
