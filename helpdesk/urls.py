@@ -9,11 +9,13 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("staff/whatsapp/", include("whatsapp.staff_urls")),
+    path("staff/reports/", include("tickets.reports.urls")),
     path("staff/", include("tickets.workspace.urls")),
     path("authentication/", include("helpdesk.portal_auth_urls")),
     path("portal/", include("tickets.portal.urls")),
     path("knowledge-base/", include("kb.urls")),
     path("whatsapp/", include("whatsapp.urls")),
+    path("", include("surveys.urls")),  # /survey/<token>/ and /staff/surveys/
     # Inbound email from providers: /anymail/<provider>/inbound/ (see README, "Email pipe").
     path("anymail/", include("tickets.intake.urls")),
 ]

@@ -49,6 +49,7 @@ SEED_MIGRATIONS = [
     "tickets.migrations.0005_seed_automation_rules",
     "tickets.migrations.0005_seed_email_receipt_template",
     "tickets.migrations.0014_escalations_portal_labels",
+    "surveys.migrations.0001_surveys",
 ]
 
 

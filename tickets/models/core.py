@@ -351,12 +351,19 @@ class TicketMessage(models.Model):
     delivery_status = models.CharField(max_length=16, blank=True)
     delivery_error = models.TextField(blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # The predefined reply the agent started from (the "predefined reply usage" report).
+    predefined_reply = models.ForeignKey(
+        "PredefinedReply", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["ticket", "created_at", "id"], name="tkm_ticket_created"),
             models.Index(fields=["message_id"], condition=~Q(message_id=""), name="tkm_message_id"),
+            models.Index(
+                fields=["created_at"], condition=Q(predefined_reply__isnull=False), name="tkm_predefined_created"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -440,6 +447,8 @@ class TicketEvent(models.Model):
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="tke_ticket_created"),
             models.Index(fields=["kind", "created_at"], name="tke_kind_created"),
+            # The FCR report probes, per closed ticket, whether it was ever escalated or reopened.
+            models.Index(fields=["ticket"], condition=Q(kind__in=["escalated", "reopened"]), name="tke_fcr_breakers"),
         ]
 
     def __str__(self) -> str:

@@ -37,9 +37,15 @@ def delete_status(*, status: TicketStatus) -> None:
     status.delete()
 
 
-def count_predefined_reply_use(*, reply: PredefinedReply) -> None:
-    """Count one use of a predefined reply (the manager's 'predefined reply usage' metric)."""
+def count_predefined_reply_use(*, reply: PredefinedReply, message: object = None) -> None:
+    """Count one use of a predefined reply (the manager's 'predefined reply usage' metric).
+
+    With `message` (the reply sent from it), mark the message so the reports count the share of
+    replies that started from the library.
+    """
     PredefinedReply.objects.filter(pk=reply.pk).update(usage_count=F("usage_count") + 1)
+    if message is not None:
+        type(message).objects.filter(pk=message.pk).update(predefined_reply=reply)
 
 
 def save_queue_default(*, user: object, query: str) -> None:

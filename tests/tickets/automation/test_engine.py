@@ -12,7 +12,7 @@ from django.db import connection
 from tests.factories import ContactFactory, DepartmentFactory, ManagerFactory, StaffFactory, priority, status
 from tickets import services
 from tickets.automation import engine
-from tickets.automation.registry import available_actions, register_action, unregister_action
+from tickets.automation.registry import available_actions, get_action, register_action, unregister_action
 from tickets.locks import sweep_lock
 from tickets.models import (
     AutomationRule,
@@ -78,13 +78,13 @@ def make_rule(**kwargs) -> AutomationRule:
 
 
 def test_seeded_rules_exist_on_every_install():
-    """The guides' four rules come with the migrations; the survey one is inactive."""
+    """The guides' four rules come with the migrations; surveys' migration switches the survey one on."""
     names = dict(AutomationRule.objects.values_list("trigger", "is_active"))
     assert names == {
         Trigger.FIRST_RESPONSE_BREACHED: True,
         Trigger.NO_STAFF_REPLY: True,
         Trigger.NO_CUSTOMER_REPLY: True,
-        Trigger.CLOSED: False,
+        Trigger.CLOSED: True,
     }
     assert seeded("7 days").days == 7
     assert seeded("4 hours").hours == 4
@@ -213,8 +213,9 @@ def test_a_claimed_run_is_skipped_when_no_longer_due(dept, agents, commit):
 
 
 def test_survey_rule_runs_once_an_hour_after_close_when_registered(dept, agents, commit):
-    """The survey action is not offered until registered; then the rule runs 1 h after Closed, once."""
-    assert "send_survey" not in [a.name for a in available_actions()]
+    """The survey rule runs its registered action 1 h after Closed, once."""
+    assert "send_survey" in [a.name for a in available_actions()]  # surveys registers it
+    real = get_action("send_survey")
     rule = only_rule("survey")
     sent = []
     register_action("send_survey", "Send survey", run=lambda ctx: sent.append(ctx.ticket.pk) or "queued")
@@ -233,7 +234,7 @@ def test_survey_rule_runs_once_an_hour_after_close_when_registered(dept, agents,
             engine.sweep_time_rules()
         assert sent == [ticket.pk]
     finally:
-        unregister_action("send_survey")
+        register_action(real.name, real.label, run=real.run, validate=real.validate)
 
 
 @contextmanager
@@ -533,7 +534,7 @@ def test_failing_action_undoes_the_rule_and_logs_the_error(dept, commit):
         ({"trigger": Trigger.NO_CUSTOMER_REPLY, "days": 3, "actions": [{"action": "add_note", "text": "x"}]},
          "trigger_status", "status"),
         ({"trigger": Trigger.TICKET_CREATED, "actions": []}, "actions", "at least one action"),
-        ({"trigger": Trigger.TICKET_CREATED, "actions": [{"action": "send_survey"}]}, "actions",
+        ({"trigger": Trigger.TICKET_CREATED, "actions": [{"action": "teleport"}]}, "actions",
          "not an available action"),
         ({"trigger": Trigger.TICKET_CREATED, "actions": [{"action": "set_status", "status": "nope"}]}, "actions",
          "Unknown status"),

@@ -120,6 +120,8 @@ def test_predefined_reply_fills_merge_fields_and_counts_use(agent_client, ticket
     agent_client.post(f"/staff/tickets/{ticket.pk}/reply/", {"body": text, "predefined_reply": reply.pk})
     reply.refresh_from_db()
     assert reply.usage_count == 1
+    # The reply remembers where it started (the reports' "predefined reply usage").
+    assert ticket.messages.filter(kind="staff", predefined_reply=reply).count() == 1
 
 
 def test_picker_search_finds_replies_without_kb(agent_client, ticket):

@@ -175,7 +175,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     )
     try:
         attachments = _uploaded_attachments(request)
-        services.add_reply(
+        sent = services.add_reply(
             ticket=ticket,
             body_text=data["body"],
             kind=TicketMessage.Kind.NOTE if internal else TicketMessage.Kind.STAFF,
@@ -189,7 +189,7 @@ def reply(request: HttpRequest, number: int) -> HttpResponse:
     if data.get("predefined_reply"):
         used = PredefinedReply.objects.filter(pk=data["predefined_reply"]).first()
         if used is not None:
-            services.count_predefined_reply_use(reply=used)
+            services.count_predefined_reply_use(reply=used, message=None if internal else sent)
     presence.touch(ticket_id=ticket.pk, user_id=request.user.pk, name=request.user.get_full_name(), typing=False)
     messages.success(request, _("Internal note added.") if internal else _("Reply sent to the customer."))
     return redirect(ticket)

@@ -1,0 +1,98 @@
+"""The breakdown tables (one per dimension) and their CSV form.
+
+A row is the ticket figures of one group joined with its survey figures; `share` is the group's
+part of the tickets created (the service-category table tells what to fix in the product) and
+`bar` its length in the SVG chart relative to the largest group.
+"""
+
+import csv
+from collections.abc import Iterable
+from dataclasses import dataclass
+from io import StringIO
+from typing import Any
+
+from tickets.reports import cards, kpis, sources
+from tickets.reports.filters import DIMENSIONS, ReportFilters
+from tickets.reports.queries import dimension_labels
+
+TABLES = ["department", "agent", "service", "priority", "channel", "tier"]
+
+
+@dataclass
+class Row:
+    key: Any
+    label: str
+    t: kpis.TicketFigures
+    s: sources.SurveyFigures | None
+    share: float
+    bar: float
+    sla_target: float | None = None
+
+    @property
+    def sla_met(self) -> bool | None:
+        if self.sla_target is None or self.t.sla_pct is None:
+            return None
+        return self.t.sla_pct >= self.sla_target
+
+
+def breakdown(filters: ReportFilters, dimension: str, figure_set: kpis.FigureSet | None = None) -> list[Row]:
+    """Return the rows of one breakdown table, largest group first."""
+    figures = (figure_set or kpis.figure_set(filters)).by[dimension]
+    surveys = sources.survey_figures(filters, dimension)
+    keys = list(dict.fromkeys([*figures, *surveys]))
+    labels = dimension_labels(dimension, keys)
+    total = sum(f.created for f in figures.values()) or 1
+    largest = max((f.created for f in figures.values()), default=0) or 1
+    rows = []
+    for key in keys:
+        t = figures.get(key, kpis.TicketFigures())
+        label = labels.get(key, "—") if key is not None else "—"
+        rows.append(Row(key=key, label=label, t=t, s=surveys.get(key), share=100 * t.created / total,
+                        bar=100 * t.created / largest,
+                        sla_target=cards.sla_target(label) if dimension == "priority" else None))
+    rows.sort(key=lambda r: (-r.t.created, r.label))
+    return rows
+
+
+HEADER = ["created", "share_pct", "answered", "first_response_avg_hours", "closed", "resolution_avg_hours",
+          "fcr", "fcr_pct", "sla_due", "sla_met", "sla_pct", "survey_ratings", "csat_average", "csat_pct",
+          "nps_answers", "nps"]
+
+
+def _n(value: float | None, digits: int = 2) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 3600
+
+
+def row_values(row: Row) -> list[Any]:
+    t, s = row.t, row.s or sources.SurveyFigures()
+    hours = _hours
+    return [t.created, _n(row.share, 1), t.answered, _n(hours(t.frt_seconds)), t.closed,
+            _n(hours(t.resolution_seconds)), t.fcr, _n(t.fcr_pct, 1), t.sla_total, t.sla_met, _n(t.sla_pct, 1),
+            s.rated, _n(s.average), _n(s.csat_pct, 1), s.nps_answers, _n(s.nps, 1)]
+
+
+def breakdown_csv(dimension: str, rows: Iterable[Row]) -> str:
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow([dimension, *HEADER])
+    for row in rows:
+        writer.writerow([row.label, *row_values(row)])
+    return out.getvalue()
+
+
+def cards_csv(items: Iterable[cards.Card]) -> str:
+    out = StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["kpi", "value", "previous_period", "formula", "target", "meets_target", "basis"])
+    for c in items:
+        writer.writerow([c.label, c.display, c.previous_display, c.formula, c.target,
+                         "" if c.met is None else ("yes" if c.met else "no"), c.basis])
+    return out.getvalue()
+
+
+def dimension_names() -> list[str]:
+    return [d for d in TABLES if d in DIMENSIONS]
