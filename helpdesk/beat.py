@@ -25,6 +25,12 @@ SCHEDULE: dict[str, dict] = {
     },
     # Fetch new mail from department IMAP mailboxes (UID-based; a cache lock keeps one run at a time).
     "poll-department-mailboxes": {"task": "tickets.poll_mailboxes", "schedule": 60.0},
+    # Callback reminders due now: claimed with SKIP LOCKED, sent once (appointments.services).
+    "callback-reminders": {
+        "task": "appointments.send_callback_reminders",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
     # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails", "schedule": 300.0},
 }

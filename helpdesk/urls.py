@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("staff/appointments/", include("appointments.urls")),
     path("staff/", include("tickets.workspace.urls")),
     path("authentication/", include("helpdesk.portal_auth_urls")),
     path("portal/", include("tickets.portal.urls")),

@@ -15,6 +15,8 @@ class NotificationKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA about to breach")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTOMATION = "automation", _("Automation rule")
+    CALLBACK_REMINDER = "callback_reminder", _("Callback reminder")
+    HANDOFF = "handoff", _("Hand-off to my department or to me")
 
 
 DEFAULT_EMAIL_KINDS = [

@@ -73,10 +73,11 @@ def notify(
     return created
 
 
-def notify_many(rows: Sequence[tuple[int, str, int, str]]) -> int:
+def notify_many(rows: Sequence[tuple[int, str, int, str]], *, force_email: bool = False) -> int:
     """Create notifications in bulk from (recipient id, kind, ticket id, text) rows; return how many.
 
-    The sweeps use this: one insert per thousand rows, emails queued in batches.
+    The sweeps use this: one insert per thousand rows, emails queued in batches. `force_email`
+    emails every one of them whatever the preferences (callback reminders).
     """
     if not rows:
         return 0
@@ -90,7 +91,7 @@ def notify_many(rows: Sequence[tuple[int, str, int, str]]) -> int:
             [Notification(recipient_id=u, kind=k, ticket_id=t, text=x[:300], created_at=now) for u, k, t, x in chunk]
         )
         total += len(created)
-        email_ids += [n.pk for n in created if n.kind in by_email[n.recipient_id]]
+        email_ids += [n.pk for n in created if force_email or n.kind in by_email[n.recipient_id]]
     for start in range(0, len(email_ids), 100):
         _send_later(email_ids[start:start + 100])
     return total

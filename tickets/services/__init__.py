@@ -20,6 +20,7 @@ from tickets.services.changes import (  # noqa: F401
     escalate,
     merge_tickets,
     note_history,
+    record_history,
     set_custom_values,
 )
 from tickets.services.common import (  # noqa: F401
