@@ -416,6 +416,17 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.kind}: {self.description[:60]}"
 
+    @property
+    def kind_label(self) -> str:
+        from crm.activity import label
+
+        return label(self.kind)
+
+    @property
+    def safe_link(self) -> str:
+        """The link if it is a path on this site (never another site or a javascript: URL)."""
+        return self.link if self.link.startswith("/") and not self.link.startswith("//") else ""
+
 
 class Announcement(models.Model):
     title = models.CharField(_("title"), max_length=200)

@@ -16,6 +16,7 @@ from tickets.models.core import (  # noqa: F401
     TicketMessage,
     TicketStatus,
 )
+from tickets.models.handoffs import TaskAttachment  # noqa: F401, E402
 from tickets.models.inbound import DepartmentMailbox, InboundEmail  # noqa: F401,E402
 from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
 from tickets.models.portal import AnnouncementDismissal, Deflection  # noqa: F401, E402

@@ -290,6 +290,16 @@ def on_sla_warning(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -
     notify_sla(ticket_ids=ticket_ids, metric=metric, kind=NotificationKind.SLA_WARNING)
 
 
+def on_handoff(*, text: str, ticket_id: int | None = None, department_id: int | None = None,
+               user_ids: Sequence[int] = (), actor_id: int | None = None, **_payload: Any) -> None:
+    """Tell the receiving department's staff, or the named people, about a hand-off."""
+    recipients = list(get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)) if user_ids else []
+    if not recipients and department_id:
+        recipients = _department_staff(department_id)
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    notify(recipients=recipients, kind=NotificationKind.HANDOFF, ticket=ticket, text=text, exclude_user_id=actor_id)
+
+
 def subscribe() -> None:
     hooks.subscribe_batch("ticket_created", on_tickets_created)
     hooks.subscribe("assigned", on_assigned)
@@ -297,3 +307,4 @@ def subscribe() -> None:
     hooks.subscribe("escalated", on_escalated)
     hooks.subscribe("sla_breached", on_sla_breached)
     hooks.subscribe("sla_warning", on_sla_warning)
+    hooks.subscribe("handoff", on_handoff)

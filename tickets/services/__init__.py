@@ -45,6 +45,15 @@ from tickets.services.conversation import (  # noqa: F401
     add_reply,
     open_ticket,
 )
+from tickets.services.handoffs import (  # noqa: F401
+    create_delivery_return,
+    create_opportunity,
+    forward_invoice,
+    handoff_department,
+    notify_order_management,
+    sales_staff,
+    task_for_it,
+)
 from tickets.services.tasks import (  # noqa: F401
     TASK_EDITABLE_FIELDS,
     create_task,
