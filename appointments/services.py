@@ -334,22 +334,28 @@ def send_due_reminders(*, now: datetime | None = None, batch: int = REMINDER_BAT
             if not ids:
                 return sent
             claimed = Callback.objects.filter(pk__in=ids, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
+            # Plain tuples, not model instances: a thousand rows with four related objects each
+            # would spend most of the sweep building models.
             due = list(
-                Callback.objects.filter(pk__in=ids)
-                .select_related("agent", "ticket__contact", "ticket__department")
+                Callback.objects.filter(pk__in=ids).values_list(
+                    "pk", "agent_id", "ticket_id", "starts_at", "phone", "agent__timezone", "ticket__subject",
+                    "remind_customer",
+                )
             )
+            template = _("Callback at %(when)s on #%(n)s: %(s)s%(phone)s")
             rows = [
-                (c.agent_id, NotificationKind.CALLBACK_REMINDER, c.ticket_id,
-                 _("Callback at %(when)s on #%(n)s: %(s)s%(phone)s") % {
-                     "when": when_in(c.starts_at, c.agent.timezone), "n": c.ticket_id, "s": c.ticket.subject,
-                     "phone": f" — {c.phone}" if c.phone else ""})
-                for c in due
+                (agent_id, NotificationKind.CALLBACK_REMINDER, ticket_id, template % {
+                    "when": when_in(starts_at, agent_tz), "n": ticket_id, "s": subject,
+                    "phone": f" — {phone}" if phone else ""})
+                for _pk, agent_id, ticket_id, starts_at, phone, agent_tz, subject, _remind in due
             ]
             notifications.notify_many(rows, force_email=True)
-            for callback in due:
-                if callback.remind_customer:
-                    _tell_customer(callback, template="appointments/email/reminder.txt", method=None,
-                                   actor=None)
+            customer_ids = [row[0] for row in due if row[-1]]
+            if customer_ids:
+                for callback in Callback.objects.filter(pk__in=customer_ids).select_related(
+                    "agent", "ticket__contact", "ticket__department"
+                ):
+                    _tell_customer(callback, template="appointments/email/reminder.txt", method=None, actor=None)
             sent += claimed
         if len(ids) < batch:
             return sent
