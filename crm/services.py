@@ -194,6 +194,11 @@ def set_return_status(*, delivery_return: DeliveryReturn, status: str, actor: Us
     delivery_return.status = status
     delivery_return.received_at = timezone.now() if status == DeliveryReturn.Status.RECEIVED else None
     delivery_return.save(update_fields=["status", "received_at"])
+    order = delivery_return.order
+    record_activity(client_id=order.client_id, kind="delivery_return", actor=actor,
+                    link=f"/staff/orders/{order.pk}/",
+                    description=_("Return %(r)s of order %(o)s: %(s)s") % {
+                        "r": delivery_return.pk, "o": order.number, "s": delivery_return.get_status_display()})
     return delivery_return
 
 
