@@ -161,3 +161,24 @@ def test_other_departments_ticket_cannot_be_linked(client, ticket, departments):
     invoice = InvoiceFactory(client=ticket.client)
     assert client.post(reverse("staff:invoice_forward", args=[invoice.pk]),
                        {"ticket": ticket.pk, "note": "x"}).status_code == 404
+
+
+def test_activity_tab_query_count_is_constant(agent_client, ticket, agent):
+    """5 or 60 timeline entries (with actors and links): the same number of queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm import services as crm_services
+
+    url = reverse("staff:client_detail", args=[ticket.client_id]) + "?tab=activity"
+
+    def add(n: int) -> int:
+        for i in range(n):
+            crm_services.record_activity(client_id=ticket.client_id, kind="call", description=f"c{i}",
+                                         actor=StaffFactory(), link=f"/staff/tickets/{ticket.pk}/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert agent_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    agent_client.get(url)
+    assert add(5) == add(55)
