@@ -24,10 +24,13 @@ from crm.models import (
     Contact,
     Contract,
     DeliveryNote,
+    DeliveryReturn,
+    DeliveryReturnLine,
     Invoice,
     Lead,
     Opportunity,
     Order,
+    OrderLine,
     StaffProfile,
     User,
 )
@@ -275,7 +278,47 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "ordered_at"
     autocomplete_fields = ("client",)
     list_select_related = ("client",)
-    inlines = [DeliveryNoteInline]
+    def get_inlines(self, request: HttpRequest, obj: Order | None) -> list:
+        return [DeliveryNoteInline, OrderLineInline]  # OrderLineInline is defined below
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    fields = ("sku", "description", "quantity", "unit_price")
+
+
+class DeliveryReturnLineInline(admin.TabularInline):
+    model = DeliveryReturnLine
+    extra = 0
+    fields = ("description", "quantity")
+    readonly_fields = ("description", "quantity")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(DeliveryReturn)
+class DeliveryReturnAdmin(admin.ModelAdmin):
+    """Returns are created from a ticket or the order page; the warehouse marks them received."""
+
+    list_display = ("pk", "order", "status", "ticket_number", "created_by", "created_at", "received_at")
+    list_filter = ("status",)
+    search_fields = ("order__number", "order__client__name", "reason")
+    readonly_fields = ("order", "reason", "status", "ticket_number", "created_by", "created_at", "received_at")
+    inlines = [DeliveryReturnLineInline]
+    actions = ["mark_received"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Mark the selected returns received"))
+    def mark_received(self, request: HttpRequest, queryset: QuerySet[DeliveryReturn]) -> None:
+        for delivery_return in queryset:
+            services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
+                                       actor=request.user)
+        self.message_user(request, _("Marked received."), messages.SUCCESS)
 
 
 @admin.register(DeliveryNote)

@@ -192,6 +192,10 @@ class Invoice(models.Model):
     due_on = models.DateField(_("due"))
     paid_on = models.DateField(_("paid"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.UNPAID)
+    # A dispute forwarded to accounts receivable: set when forwarded, cleared when its task is done.
+    # The task lives in tickets (crm imports no other app), so it is kept by id, not a foreign key.
+    disputed_at = models.DateTimeField(_("disputed since"), null=True, blank=True)
+    dispute_task_id = models.PositiveBigIntegerField(_("dispute task"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-issued_on"]
@@ -211,6 +215,10 @@ class Invoice(models.Model):
     @property
     def display_status(self) -> str:
         return str(_("Overdue")) if self.is_overdue else self.get_status_display()
+
+    @property
+    def is_disputed(self) -> bool:
+        return self.disputed_at is not None
 
 
 class Order(models.Model):
@@ -249,6 +257,57 @@ class DeliveryNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.awb_number}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=60, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+
+class DeliveryReturn(models.Model):
+    """Goods a customer sends back: requested by support, received by the warehouse."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    # The ticket it came from, by number (crm imports no other app).
+    ticket_number = models.PositiveBigIntegerField(_("ticket"), null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=now)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{_('Return')} {self.pk} ({self.order})"
+
+
+class DeliveryReturnLine(models.Model):
+    delivery_return = models.ForeignKey(DeliveryReturn, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    description = models.CharField(_("item"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
 
 
 class Contract(models.Model):
@@ -293,6 +352,9 @@ class Opportunity(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.PROSPECT)
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The support ticket it came from, by number (crm imports no other app).
+    ticket_number = models.PositiveBigIntegerField(_("ticket"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=now)
 
     class Meta:
@@ -330,21 +392,40 @@ class Lead(models.Model):
 
 
 class Activity(models.Model):
-    """Who did what on a client, when: the client file's Activity tab."""
+    """Who did what on a client, when: the client file's Activity tab.
+
+    Typed in (calls, meetings) or written by the services that do the thing (ticket opened,
+    callback, return...) through crm.services.record_activity; kinds: crm/activity.py.
+    """
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="activities")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     kind = models.CharField(_("kind"), max_length=40)
     description = models.TextField(_("description"))
+    link = models.CharField(_("link"), max_length=300, blank=True, help_text=_("A path inside the helpdesk."))
     created_at = models.DateTimeField(default=now, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = _("activities")
-        indexes = [models.Index(fields=["client", "-created_at"], name="crm_activity_client_recent")]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="crm_activity_client_recent"),
+            models.Index(fields=["client", "kind", "-created_at"], name="crm_activity_client_kind"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.description[:60]}"
+
+    @property
+    def kind_label(self) -> str:
+        from crm.activity import label
+
+        return label(self.kind)
+
+    @property
+    def safe_link(self) -> str:
+        """The link if it is a path on this site (never another site or a javascript: URL)."""
+        return self.link if self.link.startswith("/") and not self.link.startswith("//") else ""
 
 
 class Announcement(models.Model):

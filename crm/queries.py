@@ -11,7 +11,17 @@ from datetime import date
 from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Lower
 
-from crm.models import Activity, Client, Contact, Contract, DeliveryNote, Invoice, Opportunity, Order
+from crm.models import (
+    Activity,
+    Client,
+    Contact,
+    Contract,
+    DeliveryNote,
+    DeliveryReturn,
+    Invoice,
+    Opportunity,
+    Order,
+)
 
 
 def _terms(q: str) -> list[str]:
@@ -163,3 +173,28 @@ def client_contacts_for_picker(*, client_id: object, limit: int = 15) -> list[Co
         .select_related("client")
         .order_by("-is_primary", "first_name", "last_name")[:limit]
     )
+
+
+def get_invoice(*, pk: int) -> Invoice | None:
+    """Return the invoice with its client, or None."""
+    return Invoice.objects.select_related("client").filter(pk=pk).first()
+
+
+def get_order(*, pk: int) -> Order | None:
+    """Return the order with its client, lines and delivery notes, or None."""
+    return (
+        Order.objects.select_related("client")
+        .prefetch_related("lines", Prefetch("delivery_notes", queryset=DeliveryNote.objects.order_by("-shipped_at")))
+        .filter(pk=pk).first()
+    )
+
+
+def order_returns(*, order: Order) -> list[DeliveryReturn]:
+    """Return the order's delivery returns, newest first, with their lines."""
+    return list(order.returns.prefetch_related("lines").select_related("created_by").order_by("-created_at", "-pk"))
+
+
+def client_activity_of_kind(*, client: Client, kind: str = "") -> QuerySet[Activity]:
+    """Return the client's activity (of one kind when given), newest first, with its actor."""
+    qs = client_activity(client=client)
+    return qs.filter(kind=kind) if kind else qs

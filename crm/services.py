@@ -1,16 +1,31 @@
 """Writes of the CRM app. crm depends on no other app of ours."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from crm.models import Contact, User
+from crm import activity
+from crm.models import (
+    Activity,
+    Client,
+    Contact,
+    DeliveryReturn,
+    DeliveryReturnLine,
+    Invoice,
+    Opportunity,
+    Order,
+    OrderLine,
+    User,
+)
 
 
 class InvitationError(Exception):
@@ -68,3 +83,144 @@ def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [contact.email], fail_silently=False)
     )
     return user
+
+
+# --- the client's activity timeline and cross-department records ------------------------------
+
+
+def record_activity(
+    *,
+    client_id: int | None,
+    kind: str,
+    description: str,
+    actor: User | None = None,
+    link: str = "",
+    at: datetime | None = None,
+) -> Activity | None:
+    """Write one entry on a client's Activity tab; return it (None when there is no client).
+
+    Called by the services that do things (ticket opened or closed, email, callback, return,
+    opportunity, invoice dispute) and by staff typing in a call or meeting. `link` is a path.
+    """
+    if not client_id:
+        return None
+    return Activity.objects.create(
+        client_id=client_id,
+        kind=kind[:40],
+        description=(description or "").strip() or activity.label(kind),
+        actor=actor if getattr(actor, "pk", None) else None,
+        link=(link or "")[:300],
+        created_at=at or timezone.now(),
+    )
+
+
+def record_activities(rows: list[dict]) -> int:
+    """Write many activity entries at once (bulk intake); each row holds record_activity's
+    arguments. Rows without a client are skipped. Return how many were written."""
+    now = timezone.now()
+    objs = [
+        Activity(client_id=r["client_id"], kind=r["kind"][:40], description=r.get("description") or r["kind"],
+                 actor_id=r.get("actor_id"), link=(r.get("link") or "")[:300], created_at=r.get("at") or now)
+        for r in rows if r.get("client_id")
+    ]
+    return len(Activity.objects.bulk_create(objs))
+
+
+class CrmError(Exception):
+    """A CRM write was refused; the message says why and is safe to show."""
+
+
+@transaction.atomic
+def mark_invoice_disputed(*, invoice: Invoice, task_id: int | None, actor: User | None = None) -> Invoice:
+    """Flag an invoice as disputed (forwarded to accounts receivable) until its task is done."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    invoice.disputed_at = invoice.disputed_at or timezone.now()
+    invoice.dispute_task_id = task_id
+    invoice.save(update_fields=["disputed_at", "dispute_task_id"])
+    return invoice
+
+
+@transaction.atomic
+def resolve_invoice_dispute(*, task_id: int, actor: User | None = None) -> list[Invoice]:
+    """Clear the dispute flag of the invoices whose dispute task `task_id` is done; record it."""
+    invoices = list(Invoice.objects.select_for_update().filter(dispute_task_id=task_id, disputed_at__isnull=False))
+    for invoice in invoices:
+        invoice.disputed_at = None
+        invoice.save(update_fields=["disputed_at"])
+        text = _("Dispute of invoice %(n)s resolved by accounts receivable") % {"n": invoice.number}
+        record_activity(client_id=invoice.client_id, kind="invoice", actor=actor, description=text)
+    return invoices
+
+
+@transaction.atomic
+def create_delivery_return(
+    *,
+    order: Order,
+    lines: list[tuple[OrderLine | None, str, int]],
+    reason: str,
+    actor: User | None = None,
+    ticket_number: int | None = None,
+) -> DeliveryReturn:
+    """Record goods to be returned: (order line or None, description, quantity) per item.
+
+    Quantities must be positive and no more than the order line's quantity.
+    """
+    if not (reason or "").strip():
+        raise CrmError(_("Give the reason for the return."))
+    items = [(line, desc, qty) for line, desc, qty in lines if qty]
+    if not items:
+        raise CrmError(_("Choose at least one item and its quantity."))
+    for line, desc, qty in items:
+        if qty < 0 or (line is not None and qty > line.quantity):
+            raise CrmError(_("%(item)s: return between 1 and %(max)s.") % {
+                "item": desc, "max": line.quantity if line else qty})
+    delivery_return = DeliveryReturn.objects.create(
+        order=order, reason=reason.strip(), created_by=actor if getattr(actor, "pk", None) else None,
+        ticket_number=ticket_number,
+    )
+    DeliveryReturnLine.objects.bulk_create([
+        DeliveryReturnLine(delivery_return=delivery_return, order_line=line, description=desc[:200], quantity=qty)
+        for line, desc, qty in items
+    ])
+    return delivery_return
+
+
+@transaction.atomic
+def set_return_status(*, delivery_return: DeliveryReturn, status: str, actor: User | None = None) -> DeliveryReturn:
+    """Move a return to received or cancelled (received records when)."""
+    if status not in DeliveryReturn.Status.values:
+        raise CrmError(_("Unknown return status."))
+    delivery_return = DeliveryReturn.objects.select_for_update().get(pk=delivery_return.pk)
+    delivery_return.status = status
+    delivery_return.received_at = timezone.now() if status == DeliveryReturn.Status.RECEIVED else None
+    delivery_return.save(update_fields=["status", "received_at"])
+    order = delivery_return.order
+    record_activity(client_id=order.client_id, kind="delivery_return", actor=actor,
+                    link=f"/staff/orders/{order.pk}/",
+                    description=_("Return %(r)s of order %(o)s: %(s)s") % {
+                        "r": delivery_return.pk, "o": order.number, "s": delivery_return.get_status_display()})
+    return delivery_return
+
+
+@transaction.atomic
+def create_opportunity(
+    *,
+    client: Client,
+    name: str,
+    value: object,
+    stage: str,
+    owner: User | None,
+    actor: User | None = None,
+    notes: str = "",
+    currency: str = "EUR",
+    ticket_number: int | None = None,
+) -> Opportunity:
+    """Create a sales opportunity for a client (from a ticket: its number is kept)."""
+    if not (name or "").strip():
+        raise CrmError(_("Give the opportunity a name."))
+    if stage not in Opportunity.Stage.values:
+        raise CrmError(_("Unknown stage."))
+    return Opportunity.objects.create(
+        client=client, name=name.strip()[:200], value=value or 0, stage=stage, owner=owner, notes=notes,
+        currency=currency, ticket_number=ticket_number,
+    )

@@ -29,6 +29,12 @@ SCHEDULE: dict[str, dict] = {
     "whatsapp-sync-templates": {"task": "whatsapp.sync_templates", "schedule": 3600.0},
     # Queue stored WhatsApp webhook events no task picked up (broker down, worker killed).
     "whatsapp-requeue-events": {"task": "whatsapp.requeue_events", "schedule": 300.0},
+    # Callback reminders due now: claimed with SKIP LOCKED, sent once (appointments.services).
+    "callback-reminders": {
+        "task": "appointments.send_callback_reminders",
+        "schedule": SWEEP_SECONDS,
+        "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
+    },
     # Queue stored emails no task picked up (broker down when the pipe ran, a worker killed mid-task).
     # HELPDESK_REQUEUE_SECONDS (default 300) sets its interval.
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails",

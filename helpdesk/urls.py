@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/whatsapp/", include("whatsapp.staff_urls")),
     path("staff/reports/", include("tickets.reports.urls")),
+    path("staff/appointments/", include("appointments.urls")),
     path("staff/", include("tickets.workspace.urls")),
     path("authentication/", include("helpdesk.portal_auth_urls")),
     path("portal/", include("tickets.portal.urls")),

@@ -44,6 +44,12 @@ class TicketsConfig(AppConfig):
         engine.subscribe()
         # Escalations reach the new department through notifications (in-app, and email by preference).
         notifications.subscribe()
+        # Hand-offs: a done dispute task clears its invoice's flag; the client's timeline.
+        from tickets import hooks, timeline
+        from tickets.services import handoffs
+
+        hooks.subscribe("task_status_changed", handoffs.on_task_status_changed)
+        timeline.subscribe()
         for model_name in ("crm.Client", "crm.Contract"):
             post_save.connect(_client_sla_changed, sender=model_name, dispatch_uid=f"sla-{model_name}-save")
         post_delete.connect(_client_sla_changed, sender="crm.Contract", dispatch_uid="sla-contract-delete")

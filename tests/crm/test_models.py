@@ -102,3 +102,19 @@ def test_managers_are_role_managers_or_superusers():
     assert not StaffFactory().is_manager
     assert User.objects.create_superuser("root@company.com", "pw").is_manager
     assert StaffFactory().staff_profile.role == StaffProfile.Role.L1
+
+
+@pytest.mark.django_db
+def test_marking_a_return_received_records_it_on_the_timeline():
+    """The warehouse marks a return received: its time is kept and the client's timeline says so."""
+    from crm import services
+    from crm.models import Activity, DeliveryReturn, Order, OrderLine
+    from tests.factories import ClientFactory
+
+    order = Order.objects.create(client=ClientFactory(), number="ORD-R1")
+    line = OrderLine.objects.create(order=order, description="Chair", quantity=2)
+    delivery_return = services.create_delivery_return(order=order, lines=[(line, "Chair", 1)], reason="Broken")
+    services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED)
+    delivery_return.refresh_from_db()
+    assert delivery_return.received_at is not None
+    assert Activity.objects.filter(client=order.client, kind="delivery_return").count() == 1

@@ -17,6 +17,7 @@ from tickets.models.core import (  # noqa: F401
     TicketStatus,
 )
 from tickets.models.escalation import Escalation, TicketFollower  # noqa: F401, E402
+from tickets.models.handoffs import TaskAttachment  # noqa: F401, E402
 from tickets.models.inbound import DepartmentMailbox, InboundEmail  # noqa: F401,E402
 from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
 from tickets.models.portal import AnnouncementDismissal, Deflection  # noqa: F401, E402

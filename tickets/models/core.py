@@ -431,6 +431,8 @@ class TicketEvent(models.Model):
         TASK = "task", _("Task")
         AUTOMATION = "automation", _("Automation")
         NOTE = "note", _("Note")
+        CALLBACK = "callback", _("Callback")
+        HANDOFF = "handoff", _("Hand-off")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

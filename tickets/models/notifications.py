@@ -17,6 +17,8 @@ class NotificationKind(models.TextChoices):
     AUTOMATION = "automation", _("Automation rule")
     FOLLOWED = "followed", _("Update on a ticket I follow")
     ESCALATION_APPROVAL = "escalation_approval", _("Major escalation to approve or decided")
+    CALLBACK_REMINDER = "callback_reminder", _("Callback reminder")
+    HANDOFF = "handoff", _("Hand-off to my department or to me")
 
 
 DEFAULT_EMAIL_KINDS = [

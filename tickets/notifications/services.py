@@ -73,10 +73,11 @@ def notify(
     return created
 
 
-def notify_many(rows: Sequence[tuple[int, str, int, str]]) -> int:
+def notify_many(rows: Sequence[tuple[int, str, int, str]], *, force_email: bool = False) -> int:
     """Create notifications in bulk from (recipient id, kind, ticket id, text) rows; return how many.
 
-    The sweeps use this: one insert per thousand rows, emails queued in batches.
+    The sweeps use this: one insert per thousand rows, emails queued in batches. `force_email`
+    emails every one of them whatever the preferences (callback reminders).
     """
     if not rows:
         return 0
@@ -90,7 +91,7 @@ def notify_many(rows: Sequence[tuple[int, str, int, str]]) -> int:
             [Notification(recipient_id=u, kind=k, ticket_id=t, text=x[:300], created_at=now) for u, k, t, x in chunk]
         )
         total += len(created)
-        email_ids += [n.pk for n in created if n.kind in by_email[n.recipient_id]]
+        email_ids += [n.pk for n in created if force_email or n.kind in by_email[n.recipient_id]]
     for start in range(0, len(email_ids), 100):
         _send_later(email_ids[start:start + 100])
     return total
@@ -375,6 +376,16 @@ def on_sla_warning(*, ticket_ids: Sequence[int], metric: str, **_payload: Any) -
     notify_sla(ticket_ids=ticket_ids, metric=metric, kind=NotificationKind.SLA_WARNING)
 
 
+def on_handoff(*, text: str, ticket_id: int | None = None, department_id: int | None = None,
+               user_ids: Sequence[int] = (), actor_id: int | None = None, **_payload: Any) -> None:
+    """Tell the receiving department's staff, or the named people, about a hand-off."""
+    recipients = list(get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)) if user_ids else []
+    if not recipients and department_id:
+        recipients = _department_staff(department_id)
+    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    notify(recipients=recipients, kind=NotificationKind.HANDOFF, ticket=ticket, text=text, exclude_user_id=actor_id)
+
+
 def subscribe() -> None:
     hooks.subscribe_batch("ticket_created", on_tickets_created)
     hooks.subscribe("assigned", on_assigned)
@@ -386,3 +397,4 @@ def subscribe() -> None:
     hooks.subscribe("status_changed", on_followed_status_changed)
     hooks.subscribe("sla_breached", on_sla_breached)
     hooks.subscribe("sla_warning", on_sla_warning)
+    hooks.subscribe("handoff", on_handoff)

@@ -7,8 +7,10 @@ marked sent right after its own send, so a retry after a crash re-sends none tha
 """
 
 import logging
+import re
 import smtplib
 from collections.abc import Sequence
+from email.mime.text import MIMEText
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -109,8 +111,24 @@ def build_email(message: TicketMessage, *, thread: Thread | None = None) -> Emai
     )
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as fh:
-            email.attach(attachment.original_name, fh.read(), attachment.content_type)
+            data = fh.read()
+        if attachment.content_type.startswith("text/calendar"):
+            email.attach(_calendar_part(data, attachment.original_name))
+        else:
+            email.attach(attachment.original_name, data, attachment.content_type)
     return email
+
+
+def _calendar_part(data: bytes, filename: str) -> MIMEText:
+    """Return an iCalendar invite as RFC 6047 wants it: text/calendar with a `method` parameter
+    equal to the METHOD inside (calendar clients show Accept/Update/Cancel from it)."""
+    text = data.decode("utf-8", errors="replace")
+    match = re.search(r"^METHOD:(\w+)", text, re.MULTILINE)
+    part = MIMEText(text, "calendar", "utf-8")
+    if match:
+        part.set_param("method", match.group(1).upper())
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
 
 
 def _outgoing(message_ids: Sequence[int]) -> QuerySet[TicketMessage]:

@@ -22,4 +22,5 @@ urlpatterns = [
     path("attachments/<int:pk>/", portal.attachment_download, name="attachment"),
     path("invoices/", portal.invoice_list, name="invoice_list"),
     path("invoices/<int:pk>/", portal.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/pdf/", portal.invoice_pdf, name="invoice_pdf"),
 ]

@@ -20,6 +20,7 @@ from tickets.services.changes import (  # noqa: F401
     escalate,
     merge_tickets,
     note_history,
+    record_history,
     set_custom_values,
 )
 from tickets.services.common import (  # noqa: F401
@@ -51,6 +52,15 @@ from tickets.services.escalation_review import (  # noqa: F401
 from tickets.services.escalations import (  # noqa: F401
     follow_ticket,
     unfollow_ticket,
+)
+from tickets.services.handoffs import (  # noqa: F401
+    create_delivery_return,
+    create_opportunity,
+    forward_invoice,
+    handoff_department,
+    notify_order_management,
+    sales_staff,
+    task_for_it,
 )
 from tickets.services.tasks import (  # noqa: F401
     TASK_EDITABLE_FIELDS,

@@ -291,4 +291,14 @@ def note_history(*, ticket: Ticket, note: str, actor: object = None) -> TicketEv
     return _record(ticket, TicketEvent.Kind.NOTE, actor=actor, note=note)
 
 
+def record_history(
+    *, ticket: Ticket, kind: str, actor: object = None, before: object = "", after: object = "", note: str = ""
+) -> TicketEvent:
+    """Write an event of `kind` into the ticket's history: what plugged-in apps (callbacks) and
+    hand-offs did to it. Changes nothing else on the ticket."""
+    if kind not in TicketEvent.Kind.values:
+        raise TicketError(_("Unknown history event %(kind)s.") % {"kind": kind})
+    return _record(ticket, kind, actor=actor, before=before, after=after, note=note)
+
+
 # --- tasks ---------------------------------------------------------------------------------

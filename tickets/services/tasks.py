@@ -60,6 +60,8 @@ def set_task_status(*, task: Task, status: str, actor: object = None) -> Task:
     task.save(update_fields=["status", "completed_at"])
     if task.ticket_id:
         _record(task.ticket, TicketEvent.Kind.TASK, actor=actor, after=f"{task.title}: {task.get_status_display()}")
+    hooks.emit("task_status_changed", task_id=task.pk, ticket_id=task.ticket_id, status=status,
+               actor_id=_actor_id(actor))
     return task
 
 

@@ -466,6 +466,11 @@ def ticket_tasks(*, ticket: Ticket) -> list[Task]:
     return list(tasks.order_by("status", "due_at", "id"))
 
 
+def ticket_attachments(*, ticket: Ticket) -> list[Attachment]:
+    """Return the ticket's attached files (not inline images), oldest first."""
+    return list(Attachment.objects.filter(message__ticket=ticket, is_inline=False).order_by("pk"))
+
+
 def predefined_replies_for(*, ticket: Ticket, query: str = "") -> QuerySet[PredefinedReply]:
     """Return the active predefined replies usable on this ticket (its department's and global)."""
     qs = PredefinedReply.objects.filter(is_active=True).filter(

@@ -6,6 +6,7 @@ from helpdesk.views import staff_login
 from tickets.workspace.views import (
     clients,
     escalations,
+    handoffs,
     home,
     kb_drafts,
     new_ticket,
@@ -56,4 +57,13 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path("notifications/read-all/", notifications.notification_mark_all_read, name="notifications_read_all"),
     path("profile/", notifications.profile, name="profile"),
+    # Hand-offs, the order page, invoice PDFs and typed-in activity (views/handoffs.py)
+    path("invoices/<int:pk>/pdf/", handoffs.invoice_pdf, name="invoice_pdf"),
+    path("invoices/<int:pk>/forward/", handoffs.forward_invoice, name="invoice_forward"),
+    path("orders/<int:pk>/", handoffs.order_detail, name="order_detail"),
+    path("orders/<int:pk>/return/", handoffs.create_return, name="order_return"),
+    path("orders/<int:pk>/notify/", handoffs.notify_orders, name="order_notify"),
+    path("tickets/<int:number>/opportunity/", handoffs.create_opportunity, name="ticket_opportunity"),
+    path("tickets/<int:number>/it-task/", handoffs.task_for_it, name="ticket_it_task"),
+    path("clients/<int:pk>/activity/", handoffs.add_activity, name="client_activity_add"),
 ]

@@ -47,3 +47,9 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run what services queue after commit (hooks: notifications, timeline) inside the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from crm.invoice_pdf import render_invoice_pdf
 from helpdesk.access import contact_required, staff_required
 from tickets import services
 from tickets.exceptions import TicketError
@@ -163,6 +164,16 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 def invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = portal_access.portal_invoices(contact=request.contact).order_by("-issued_on", "-id")
     return render(request, "tickets/portal/invoice_list.html", {"invoices": invoices[:200], "nav": "invoices"})
+
+
+@contact_required
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download an invoice of the contact's own client as a PDF (404 for any other invoice)."""
+    invoice = portal_access.get_invoice_for_contact(contact=request.contact, invoice_id=pk)
+    response = HttpResponse(render_invoice_pdf(invoice=invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @contact_required

@@ -7,10 +7,12 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
+from crm import activity
 from crm import queries as crm_queries
 from crm.models import Client
 from helpdesk.access import staff_required
 from tickets.workspace import queries_clients
+from tickets.workspace.forms_handoffs import ActivityForm
 
 PAGE_SIZE = 25
 TABS = (
@@ -46,6 +48,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def _tab_rows(request: HttpRequest, client: Client, tab: str, scope: str) -> object:
     if tab == "tickets":
         return queries_clients.client_tickets(user=request.user, client_id=client.pk, scope=scope)
+    if tab == "activity":
+        return crm_queries.client_activity_of_kind(client=client, kind=_activity_kind(request))
     return {
         "invoices": crm_queries.client_invoices,
         "orders": crm_queries.client_orders,
@@ -54,6 +58,11 @@ def _tab_rows(request: HttpRequest, client: Client, tab: str, scope: str) -> obj
         "activity": crm_queries.client_activity,
         "contacts": crm_queries.client_contacts,
     }[tab](client=client)
+
+
+def _activity_kind(request: HttpRequest) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in dict(activity.kind_choices()) else ""
 
 
 @staff_required
@@ -77,6 +86,9 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ticket_counts": queries_clients.client_ticket_count(user=request.user, client_id=client.pk),
         "nav": "clients",
     }
+    if tab == "activity":
+        context.update(activity_kinds=activity.kind_choices(), activity_kind=_activity_kind(request),
+                       activity_form=ActivityForm())
     template = "tickets/clients/client_detail.html"
     if request.htmx and request.htmx.target == "client-tab":
         template += "#tab"

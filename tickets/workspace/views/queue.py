@@ -13,7 +13,7 @@ from helpdesk.access import staff_required
 from tickets import services
 from tickets.exceptions import TicketError
 from tickets.models import Department, Priority, Service, Ticket, TicketStatus
-from tickets.workspace import queries
+from tickets.workspace import extensions, queries
 from tickets.workspace.forms import BulkActionForm, QueueConfig, QueueFilterForm, morning_query
 
 PAGING_KEYS = ("after", "before")
@@ -108,6 +108,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     template = "tickets/ticket_list.html"
     if request.htmx and not request.htmx.boosted:
         template += "#rows-refresh"
+    else:
+        context["extension_panels"] = extensions.queue_panels(user=request.user)
     return render(request, template, context)
 
 

@@ -16,7 +16,7 @@ from tickets import services
 from tickets.exceptions import AttachmentRejected, TicketError
 from tickets.models import Department, PredefinedReply, Ticket, TicketMessage, TicketStatus
 from tickets.notifications import services as notifications
-from tickets.workspace import presence, queries, replies
+from tickets.workspace import extensions, presence, queries, replies
 from tickets.workspace.forms import (
     EscalationForm,
     PropertiesForm,
@@ -85,6 +85,9 @@ def _page(
         "queue_url": f"{reverse('staff:ticket_list')}?{request.session.get(SESSION_QUERY_KEY, '')}",
         # Presence is filled by the first htmx ping right after load.
         "present": [],
+        # Links and panels other apps plug in (callbacks): tickets.workspace.extensions.
+        "extension_actions": extensions.ticket_actions(),
+        "extension_panels": extensions.ticket_panels(user=user, ticket=ticket),
     }
     template = "tickets/ticket_detail.html"
     if request.htmx and request.htmx.target == "tab-body":

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0001_initial'),
-        ('tickets', '0012_merge_mailbox_passwords_search'),
+        ('tickets', '0014_escalations_portal_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
