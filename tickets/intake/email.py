@@ -21,6 +21,7 @@ import functools
 import hashlib
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -29,6 +30,7 @@ from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from html import unescape
 
 from tickets.intake.bodies import FORWARD_SUBJECT, clean_subject, html_to_text, sanitise_html, split_quoted, trim_html
 from tickets.intake.message import InboundAttachment, InboundMessage
@@ -77,21 +79,44 @@ def check_raw(raw: bytes) -> None:
     """Raise NotAnEmail with a one-line reason when `raw` cannot be an email message."""
     if not raw or not raw.strip():
         raise NotAnEmail("empty input")
-    head = raw[:65536]
+    head = _skip_preamble(raw[:65536].lstrip())
+    if head[:5] == b"From " and b"\n" in head:
+        # An mbox "From " separator line before the headers is fine.
+        head = _skip_preamble(head.split(b"\n", 1)[1])
     end = re.search(rb"\r?\n\r?\n", head)
     header_block = head[: end.start()] if end else head
-    if b"\x00" in header_block:
-        raise NotAnEmail("binary data (NUL bytes) in the header section")
-    if raw.lstrip()[:5] == b"From " and b"\n" in raw:
-        # An mbox "From " separator line before the headers is fine.
-        header_block = header_block.split(b"\n", 1)[1] if b"\n" in header_block else b""
-    if not _HEADER_LINE.match(header_block.lstrip()):
-        raise NotAnEmail("no RFC 5322 header section at the start of the input")
-    if not _KNOWN_HEADERS.search(header_block):
-        raise NotAnEmail("no email headers (From, To, Subject, Date, Message-ID ...) found")
+    # A stray NUL byte is no reason to refuse an email (parsing drops it); binary data is.
     printable = sum(1 for b in header_block if b in b"\t\r\n" or 32 <= b < 127 or b >= 128)
     if printable < len(header_block) * 0.95:
         raise NotAnEmail("binary data in the header section")
+    if not _HEADER_LINE.match(header_block):
+        raise NotAnEmail("no RFC 5322 header section at the start of the input")
+    if not _KNOWN_HEADERS.search(header_block):
+        raise NotAnEmail("no email headers (From, To, Subject, Date, Message-ID ...) found")
+
+
+# A forwarded email may start with a line or two of junk ("Forwarded message:") before its
+# headers; like Zammad, skip up to this many lines when real headers follow them.
+MAX_PREAMBLE_LINES = 5
+
+
+def _skip_preamble(raw: bytes) -> bytes:
+    """Return `raw` from its header section on: without up to MAX_PREAMBLE_LINES lines of junk
+    before it, when at least two known headers follow."""
+    if _HEADER_LINE.match(raw) or raw[:5] == b"From ":
+        return raw
+    pos = 0
+    for _ in range(MAX_PREAMBLE_LINES):
+        newline = raw.find(b"\n", pos, pos + 2000)
+        if newline < 0:
+            return raw
+        pos = newline + 1
+        if _HEADER_LINE.match(raw, pos):
+            block = raw[pos: pos + 16384]
+            end = re.search(rb"\r?\n\r?\n", block)
+            if len(_KNOWN_HEADERS.findall(block[: end.start()] if end else block)) >= 2:
+                return raw[pos:]
+    return raw
 
 
 def sha256(raw: bytes) -> str:
@@ -151,14 +176,27 @@ _OBS_HEADER_NAME = re.compile(rb"^([!-9;-~]{1,76})[ \t]+:", re.MULTILINE)
 
 
 def _strip_mbox_from(raw: bytes) -> bytes:
-    """Drop an mbox "From " line and fix obsolete `Name  :` headers (RFC 5322 4.5) for the parser."""
+    """Prepare raw bytes for the parser: drop an mbox "From " line and junk lines before the
+    headers, NUL bytes in the header section, fix obsolete `Name  :` headers (RFC 5322 4.5) and
+    header lines folded without the leading space (so From and Subject after them survive)."""
+    raw = _skip_preamble(raw)
     if raw[:5] == b"From ":
-        raw = raw.split(b"\n", 1)[1] if b"\n" in raw else b""
+        raw = _skip_preamble(raw.split(b"\n", 1)[1] if b"\n" in raw else b"")
     end = re.search(rb"\r?\n\r?\n", raw)
     head = raw[: end.start()] if end else raw
-    if _OBS_HEADER_NAME.search(head):
-        raw = _OBS_HEADER_NAME.sub(rb"\1:", head) + raw[len(head):]
-    return raw
+    fixed = head.replace(b"\x00", b"")
+    if _OBS_HEADER_NAME.search(fixed):
+        fixed = _OBS_HEADER_NAME.sub(rb"\1:", fixed)
+    lines = fixed.split(b"\n")
+    broken = [i for i, line in enumerate(lines) if i and line.strip() and line[:1] not in b" \t"
+              and not _HEADER_LINE.match(line)]
+    if broken:
+        last_header = max(i for i, line in enumerate(lines) if _HEADER_LINE.match(line))
+        for i in broken:
+            if i < last_header:
+                lines[i] = b" " + lines[i]
+        fixed = b"\n".join(lines)
+    return raw if fixed == head else fixed + raw[len(head):]
 
 
 # --- headers -------------------------------------------------------------------------------
@@ -182,8 +220,9 @@ def _raw_headers(msg: Message) -> dict[str, list[str]]:
     return heads
 
 
-def _unbyte(value: object) -> str:
-    """Turn raw 8-bit header bytes (kept as surrogates by the parser) into text: UTF-8, else cp1252."""
+def _unbyte(value: object, msg: Message | None = None) -> str:
+    """Turn raw 8-bit header bytes (kept as surrogates by the parser) into text: UTF-8, else the
+    message's charset (declared on its text parts, or guessed: `_charset_hint`), else cp1252."""
     value = str(value)
     try:
         data = value.encode("ascii", "surrogateescape")
@@ -193,13 +232,60 @@ def _unbyte(value: object) -> str:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            return data.decode("cp1252", "replace")
+            pass
+        codec = _charset_hint(msg) if msg is not None else None
+        if codec:
+            try:
+                return data.decode(codec)
+            except (UnicodeDecodeError, LookupError):
+                pass
+        return data.decode("cp1252", "replace")
     return value
 
 
-def _decode_header_value(value: object) -> str:
-    """Decode one raw header value: raw 8-bit bytes (UTF-8, else cp1252) and RFC 2047 words."""
-    value = _unbyte(value)
+def _charset_hint(msg: Message) -> str | None:
+    """Return the codec for raw 8-bit headers of this message: the charset its text parts
+    declare, else a guess from all its 8-bit header bytes together (GB2312, Shift-JIS ... sent
+    without any declaration); remembered on the message."""
+    if hasattr(msg, "_helpdesk_hint"):
+        return msg._helpdesk_hint  # type: ignore[attr-defined]
+    hint = None
+    for index, part in enumerate(_parts(msg)):
+        if index > 20:
+            break
+        codec = _codec(_charset(part))
+        if codec and codec not in ("ascii", "utf-8"):
+            hint = codec
+            break
+    if hint is None:
+        data = b" ".join(
+            str(v).encode("ascii", "surrogateescape") for vs in _raw_headers(msg).values() for v in vs
+            if not str(v).isascii()
+        )
+        hint = _guess_codec(data)
+    try:
+        msg._helpdesk_hint = hint  # type: ignore[attr-defined]
+    except AttributeError:
+        pass
+    return hint
+
+
+def _guess_codec(data: bytes) -> str | None:
+    """Guess the charset of undeclared 8-bit text (charset-normalizer; East Asian codecs first
+    when the bytes decode as one of them)."""
+    if not data:
+        return None
+    from charset_normalizer import from_bytes
+
+    # (EUC-KR left out: it decodes Chinese text as Hangul, and Korean mail declares its charset.)
+    best = from_bytes(data, cp_isolation=["gb18030", "shift_jis", "euc_jp", "big5", "cp1252", "cp1251"]).best()
+    return _codec(best.encoding) if best is not None else None
+
+
+def _decode_header_value(value: object, msg: Message | None = None) -> str:
+    """Decode one raw header value: raw 8-bit bytes (UTF-8, else the message's charset, else
+    cp1252) and RFC 2047 words."""
+    value = _unbyte(value, msg)
     if "=?" in value:
         try:
             value = str(make_header(decode_header(value)))
@@ -229,17 +315,17 @@ def _decode_words_leniently(value: str) -> str:
 def _header(msg: Message, name: str) -> str:
     """Return a header's decoded value (first occurrence), never raising."""
     values = _raw_headers(msg).get(name)
-    return _decode_header_value(values[0]) if values else ""
+    return _decode_header_value(values[0], msg) if values else ""
 
 
 def _headers(msg: Message, name: str) -> list[str]:
-    return [_decode_header_value(v) for v in _raw_headers(msg).get(name, [])]
+    return [_decode_header_value(v, msg) for v in _raw_headers(msg).get(name, [])]
 
 
 def _address_values(msg: Message, *names: str) -> list[str]:
     """Raw values of address headers: parsed before decoding, so an encoded comma in a display
     name cannot split an address."""
-    return [" ".join(_unbyte(v).split()) for name in names for v in _raw_headers(msg).get(name, [])]
+    return [" ".join(_unbyte(v, msg).split()) for name in names for v in _raw_headers(msg).get(name, [])]
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
@@ -256,24 +342,30 @@ def message_ids(value: str) -> list[str]:
     found = _MSGID.findall(value or "")
     if not found and value and "@" in value and " " not in value.strip():
         found = [value.strip().strip("<>")]
-    out: list[str] = []
-    for mid in found:
-        mid = f"<{mid[:990]}>"
-        if mid not in out:
-            out.append(mid)
-    return out
+    return list(dict.fromkeys(f"<{mid[:990]}>" for mid in found))
+
+
+MAX_PARSED_ADDRESS_CHARS = 64 * 1024
+_BARE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]@]+@[^\s<>,;:\"()\[\]@]+")
 
 
 def _addresses(values: list[str]) -> list[str]:
+    """Return the distinct addresses of address headers, in order (linear: 100,000 Cc included)."""
     out: list[str] = []
-    try:
-        pairs = getaddresses(values)
-    except Exception:
-        pairs = []
+    seen: set[str] = set()
+    if sum(len(v) for v in values) > MAX_PARSED_ADDRESS_CHARS:
+        # Thousands of addresses: the standard parser takes tens of microseconds for each.
+        pairs = [("", a) for a in _BARE_ADDRESS.findall(" ".join(values))]
+    else:
+        try:
+            pairs = getaddresses(values)
+        except Exception:
+            pairs = []
     for _name, address in pairs:
-        address = address.strip().strip("<>").lower()
-        if "@" in address and " " not in address and address not in out:
-            out.append(address[:254])
+        address = address.strip().strip("<>").lower()[:254]
+        if "@" in address and " " not in address and address not in seen:
+            seen.add(address)
+            out.append(address)
     return out
 
 
@@ -328,6 +420,8 @@ def _codec(charset: str | None) -> str | None:
 def _decode_text(data: bytes, charset: str | None) -> str:
     """Decode a text part: declared charset, then UTF-8, then cp1252; never raises."""
     codec = _codec(charset)
+    if codec in (None, "ascii") and b"\x1b$" in data:
+        codec = "iso2022_jp"  # ISO-2022-JP (7-bit, escape sequences) sent without a charset
     if codec and codec not in ("ascii", "us-ascii"):
         try:
             return data.decode(codec)
@@ -337,6 +431,8 @@ def _decode_text(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if codec is None:  # undeclared and not UTF-8: guess (GB2312, Shift-JIS ... sent without a charset)
+        codec = _guess_codec(data[:20000])
     if codec:
         try:
             return data.decode(codec, errors="replace") if codec != "ascii" else data.decode("cp1252", "replace")
@@ -444,7 +540,7 @@ def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> Non
 def _report_part(msg: EmailMessage) -> str:
     """Return the content type of a delivery report anywhere in the message, or ""."""
     try:
-        for part in msg.walk():
+        for part in _parts(msg):
             ctype = _ctype(part)
             if ctype in _REPORT_TYPES:
                 if ctype == "multipart/report":
@@ -458,7 +554,7 @@ def _report_part(msg: EmailMessage) -> str:
 
 
 def _bounce_details(msg: EmailMessage, result: InboundMessage) -> None:
-    for part in msg.walk():
+    for part in _parts(msg):
         ctype = _ctype(part)
         try:
             if ctype == "message/delivery-status":
@@ -581,14 +677,54 @@ def _is_attachment(part: Message) -> bool:
     return ctype not in ("message/delivery-status", "message/disposition-notification", "text/rfc822-headers")
 
 
+# HTML bodies beyond these are reduced to their text (sanitising is superlinear in nesting).
+MAX_HTML_CHARS = 2 * 1024 * 1024
+MAX_HTML_TAGS = 30000
+_TAG = re.compile(r"<[^>]*>")
+
+
+def tags_to_text(html: str) -> str:
+    """Return the text of HTML by dropping its tags (linear, for HTML too big to parse)."""
+    return "\n".join(line.strip() for line in unescape(_TAG.sub(" ", html)).splitlines() if line.strip())
+
+
+# MIME nesting deeper than this is not read (real mail nests a handful of levels; 500 levels
+# would exhaust Python's recursion in the standard library's walk()).
+MAX_MIME_DEPTH = 50
+
+
+def _parts(msg: Message) -> Iterator[Message]:
+    """Yield every part depth-first, like Message.walk(), without recursion and at most
+    MAX_MIME_DEPTH levels deep."""
+    stack: list[tuple[Message, int]] = [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        yield part
+        if depth >= MAX_MIME_DEPTH or not part.is_multipart():
+            continue
+        children = part.get_payload()
+        if isinstance(children, list):
+            stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
+
+
 def _walk(part: Message, texts: list[str], htmls: list[str], files: list[Message]) -> None:
     """Collect body parts and attachments; nested message/rfc822 parts stay attachments."""
-    ctype = _ctype(part)
-    if part.is_multipart() and ctype != "message/rfc822":
-        children = part.get_payload()
-        for child in children if isinstance(children, list) else []:
-            _walk(child, texts, htmls, files)
-        return
+    skip: set[int] = set()  # parts inside a message/rfc822 attachment
+    for sub in _parts(part):
+        if id(sub) in skip:
+            if sub.is_multipart():
+                skip.update(id(c) for c in sub.get_payload() if isinstance(c, Message))
+            continue
+        ctype = _ctype(sub)
+        if sub.is_multipart():
+            if ctype == "message/rfc822":
+                files.append(sub)
+                skip.update(id(c) for c in sub.get_payload() if isinstance(c, Message))
+            continue
+        _collect(sub, ctype, texts, htmls, files)
+
+
+def _collect(part: Message, ctype: str, texts: list[str], htmls: list[str], files: list[Message]) -> None:
     if _is_attachment(part):
         files.append(part)
     elif ctype == "text/html":
@@ -615,9 +751,9 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
         pass
     address = (address or "").strip().lower()
     if "@" not in address:
-        address = _first_address(_decode_header_value(from_value))
+        address = _first_address(_decode_header_value(from_value, msg))
     result.from_email = address[:254]
-    result.from_name = _decode_header_value(name or "").strip().strip('"').strip()[:200]
+    result.from_name = _decode_header_value(name or "", msg).strip().strip('"').strip()[:200]
     result.reply_to = _first_address(" ".join(_address_values(msg, "reply-to")))
     result.to = _addresses(_address_values(msg, "to"))
     result.cc = _addresses(_address_values(msg, "cc"))
@@ -633,13 +769,18 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
     except Exception as exc:  # a broken MIME tree: keep what the top level gives us
         result.defects.append(f"walk: {type(exc).__name__}")
         texts = [_decode_text(_payload_bytes(msg), _charset(msg))]
-    html = "\n".join(h for h in htmls if h.strip())
+    html = "\n".join(h for h in htmls if h.strip()).replace("\x00", "")
     text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    if html and (len(html) > MAX_HTML_CHARS or html.count("<") > MAX_HTML_TAGS):
+        # An HTML bomb (200,000 nested <div>) would take the sanitiser minutes: keep its text only.
+        result.defects.append("html too large or deep: kept as text")
+        text = text or tags_to_text(html)
+        html = ""
     if html:
         result.html = sanitise_html(html)
         if not text:
             text = html_to_text(html)
-    result.text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    result.text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
     if not FORWARD_SUBJECT.match(result.subject):
         reply, trimmed = split_quoted(result.text)
         if trimmed:
@@ -656,4 +797,22 @@ def parse_email(raw: bytes, *, envelope_recipient: str = "", our_domain: str = "
         if attachment is not None:
             result.attachments.append(attachment)
     _classify(msg, result, our_domain)
+    _without_nul(result)
     return result
+
+
+def _without_nul(result: InboundMessage) -> None:
+    """Drop NUL characters from every text field (PostgreSQL text cannot hold them; the raw
+    bytes keep them)."""
+    for name in ("subject", "from_name", "from_email", "reply_to", "message_id", "text", "html", "reply_text",
+                 "reply_html", "auto_reason", "bounced_message_id"):
+        value = getattr(result, name)
+        if "\x00" in value:
+            setattr(result, name, value.replace("\x00", ""))
+    for name in ("to", "cc", "delivered_to", "in_reply_to", "references", "bounce_recipients"):
+        values = getattr(result, name)
+        if any("\x00" in v for v in values):
+            setattr(result, name, [v.replace("\x00", "") for v in values])
+    for attachment in result.attachments:
+        attachment.name = attachment.name.replace("\x00", "")
+        attachment.content_id = attachment.content_id.replace("\x00", "")

@@ -64,17 +64,9 @@ class InboundMessage:
     @property
     def recipients(self) -> list[str]:
         """Every address the message was for, in the order that picks the department."""
-        seen: list[str] = []
-        for address in [*self.to, *self.cc, *self.delivered_to, self.envelope_recipient]:
-            if address and address not in seen:
-                seen.append(address)
-        return seen
+        return list(dict.fromkeys(a for a in [*self.to, *self.cc, *self.delivered_to, self.envelope_recipient] if a))
 
     @property
     def thread_ids(self) -> list[str]:
         """Message-IDs this one answers: In-Reply-To first, then References right-most first."""
-        ids: list[str] = []
-        for mid in [*self.in_reply_to, *reversed(self.references)]:
-            if mid and mid not in ids:
-                ids.append(mid)
-        return ids
+        return list(dict.fromkeys(mid for mid in [*self.in_reply_to, *reversed(self.references)] if mid))

@@ -487,6 +487,16 @@ def receive_inbound_message(
 
     if message.auto_kind == "auto_reply":
         return Received(Outcome.AUTO_REPLY, message.auto_reason, department=department)
+    if not sender:
+        # A ticket needs someone to answer: keep the email, held with its reason, for a manager
+        # to read in the admin (Inbound emails) instead of a ticket without a requester.
+        return Received(
+            Outcome.HELD,
+            _("No usable sender address (From: %(value)s), so no ticket was opened.")
+            % {"value": message.from_name or _("missing")},
+            department=department,
+            held=True,
+        )
     if department is None:
         raise services.TicketError(_("No department is configured to receive email."))
     if contact is None and not settings.HELPDESK_ALLOW_NON_REGISTERED_SENDERS:
