@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
@@ -114,10 +115,23 @@ def conversation_list(*, user: object, filters: ListFilter, cursor: str = "", si
     return ListPage(rows=rows, next_cursor=next_cursor)
 
 
-def unread_total(*, user: object) -> int:
-    """Return the unread messages in open conversations this agent sees (the top bar badge)."""
+BADGE_SECONDS = 15
+
+
+def unread_total(*, user: object, fresh: bool = False) -> int:
+    """Return the unread messages in open conversations this agent sees (the top bar badge).
+
+    It is on every workspace page, so the sum is kept in the cache for BADGE_SECONDS per agent.
+    """
+    key = f"whatsapp-unread:{user.pk}"
+    if not fresh:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     qs = visible_conversations(user=user).filter(unread_count__gt=0, status=Conversation.Status.OPEN)
-    return qs.aggregate(n=Sum("unread_count"))["n"] or 0
+    total = qs.aggregate(n=Sum("unread_count"))["n"] or 0
+    cache.set(key, total, BADGE_SECONDS)
+    return total
 
 
 def conversation_messages(*, conversation: Conversation, limit: int = 200) -> list[Message]:
