@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
@@ -115,23 +114,11 @@ def conversation_list(*, user: object, filters: ListFilter, cursor: str = "", si
     return ListPage(rows=rows, next_cursor=next_cursor)
 
 
-BADGE_SECONDS = 15
-
-
-def unread_total(*, user: object, fresh: bool = False) -> int:
-    """Return the unread messages in open conversations this agent sees (the top bar badge).
-
-    It is on every workspace page, so the sum is kept in the cache for BADGE_SECONDS per agent.
-    """
-    key = f"whatsapp-unread:{user.pk}"
-    if not fresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+def unread_total(*, user: object) -> int:
+    """Return the unread messages in open conversations this agent sees (the top bar badge):
+    one aggregate over the partial index of conversations with unread messages."""
     qs = visible_conversations(user=user).filter(unread_count__gt=0, status=Conversation.Status.OPEN)
-    total = qs.aggregate(n=Sum("unread_count"))["n"] or 0
-    cache.set(key, total, BADGE_SECONDS)
-    return total
+    return qs.aggregate(n=Sum("unread_count"))["n"] or 0
 
 
 def conversation_messages(*, conversation: Conversation, limit: int = 200) -> list[Message]:
