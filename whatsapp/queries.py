@@ -115,7 +115,8 @@ def conversation_list(*, user: object, filters: ListFilter, cursor: str = "", si
 
 
 def unread_total(*, user: object) -> int:
-    """Return the unread messages in open conversations this agent sees (the top bar badge)."""
+    """Return the unread messages in open conversations this agent sees (the top bar badge):
+    one aggregate over the partial index of conversations with unread messages."""
     qs = visible_conversations(user=user).filter(unread_count__gt=0, status=Conversation.Status.OPEN)
     return qs.aggregate(n=Sum("unread_count"))["n"] or 0
 

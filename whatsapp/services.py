@@ -122,7 +122,9 @@ def _conversation_for(inbound: InboundWa) -> Conversation:
         raise UnknownNumber(f"no WhatsApp number with phone_number_id {inbound.phone_number_id!r}")
     conversation = (Conversation.objects.select_for_update()
                     .filter(phone_number=number, wa_id=inbound.wa_id).first())
+    matched = False
     if conversation is None:
+        matched = True
         try:
             with transaction.atomic():
                 conversation = Conversation.objects.create(
@@ -134,7 +136,8 @@ def _conversation_for(inbound: InboundWa) -> Conversation:
     if inbound.profile_name and inbound.profile_name != conversation.profile_name:
         conversation.profile_name = inbound.profile_name[:200]
     if conversation.contact_id is None and conversation.lead_id is None:
-        conversation.contact = _match_contact(inbound.wa_id)
+        if not matched:  # a contact may have been given this number since
+            conversation.contact = _match_contact(inbound.wa_id)
         if conversation.contact is None and number.account.auto_lead:
             conversation.lead = _lead_for(conversation, number)
     return conversation
