@@ -47,6 +47,7 @@ def foreign_ids(acme, globex) -> dict[str, list[dict]]:
             {"pk": globex.note_attachment.pk + 1000},
         ],
         "invoice_detail": [{"pk": globex_invoice.pk}, {"pk": acme_draft.pk}, {"pk": globex_invoice.pk + 1000}],
+        "invoice_pdf": [{"pk": globex_invoice.pk}, {"pk": acme_draft.pk}, {"pk": globex_invoice.pk + 1000}],
         "dismiss_announcement": [{"pk": a.pk} for a in hidden_announcements],
     }
 
