@@ -4,7 +4,6 @@ and the staff announcements under it: {% staff_announcements %}."""
 from typing import Any
 
 from django import template
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,23 +22,17 @@ def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
     return {"unread": unread}
 
 
-STAFF_ANNOUNCEMENTS_TTL = 60
-
-
 def current_staff_announcements() -> list[dict[str, Any]]:
-    """Return the announcements for staff shown now (cached for a minute: every page shows them)."""
+    """Return the announcements for staff shown now (one small query; a cache would make the
+    page's query count depend on what earlier requests did)."""
     from crm.models import Announcement
 
-    cached = cache.get("staff-announcements")
-    if cached is None:
-        now = timezone.now()
-        cached = list(
-            Announcement.objects.filter(for_staff=True, starts_at__lte=now)
-            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .order_by("-starts_at").values("pk", "title", "body")[:3]
-        )
-        cache.set("staff-announcements", cached, STAFF_ANNOUNCEMENTS_TTL)
-    return cached
+    now = timezone.now()
+    return list(
+        Announcement.objects.filter(for_staff=True, starts_at__lte=now)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+        .order_by("-starts_at").values("pk", "title", "body")[:3]
+    )
 
 
 @register.inclusion_tag("tickets/notifications/_announcements.html", takes_context=True)

@@ -33,6 +33,8 @@ def foreign_ids(acme, globex) -> dict[str, list[dict]]:
         "ticket_detail": [{"number": n} for n in tickets],
         "ticket_reply": [{"number": n} for n in tickets],
         "ticket_resolve": [{"number": n} for n in tickets],
+        # Staff only ("View as the customer"): a contact gets 404 even for their own ticket.
+        "staff_preview": [{"number": n} for n in [*tickets, acme.ticket.pk]],
         "message": [
             {"pk": globex.staff_reply.pk},
             {"pk": globex.ticket.messages.get(kind="customer").pk},
