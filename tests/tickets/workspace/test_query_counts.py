@@ -32,10 +32,12 @@ def test_queue_query_count_is_constant(agent_client, support):
     add(40)
     large = count_queries(agent_client, "/staff/tickets/")
     assert small == large
-    assert large <= 13  # includes the notification bell's unread count
+    # Includes the top bar's bell and WhatsApp unread counts, the staff announcements and the
+    # queue's callbacks-due-today panel: one indexed query each, whatever the rows.
+    assert large <= 15
     with_filters = "/staff/tickets/?status=new&q=ab&assignee=anyone&no_reply=1"
     agent_client.get(with_filters)
-    assert count_queries(agent_client, with_filters) <= 13
+    assert count_queries(agent_client, with_filters) <= 15
 
 
 def test_ticket_page_query_count_is_constant(agent_client, support, agent):
@@ -63,4 +65,4 @@ def test_ticket_page_query_count_is_constant(agent_client, support, agent):
     add(30)
     large = count_queries(agent_client, url)
     assert small == large
-    assert large <= 30
+    assert large <= 33  # the top bar's counts and announcements, the callback and hand-off panels
