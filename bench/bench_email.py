@@ -118,7 +118,8 @@ def insert_floor(raws: list[bytes]) -> float:
         chunk = raws[start:start + 500]
         with transaction.atomic():
             InboundEmail.objects.bulk_create(
-                [InboundEmail(raw=raw, sha256=sha256(raw), message_id=f"<floor.{start + i}@x>", size=len(raw))
+                [InboundEmail(raw=raw, sha256=sha256(raw), fingerprint=f"floor.{start + i}",
+                              message_id=f"<floor.{start + i}@x>", size=len(raw))
                  for i, raw in enumerate(chunk)]
             )
             tickets = Ticket.objects.bulk_create(
