@@ -197,4 +197,16 @@
     data.append("csrfmiddlewaretoken", csrfToken());
     navigator.sendBeacon(page.dataset.presenceUrl, data);
   });
+
+  /* Removing the client filter chip drops its hidden input and submits the filter form
+     (without JavaScript the chip's link leads to the same view). */
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest("[data-remove-client]");
+    if (!link) return;
+    ev.preventDefault();
+    var input = link.previousElementSibling;
+    var form = link.closest("form");
+    if (input) input.remove();
+    if (form) form.submit();
+  });
 })();
