@@ -8,7 +8,7 @@ from django.db import InterfaceError, OperationalError
 
 from tickets import channels
 from tickets.intake import bulk as inbound_bulk
-from tickets.intake import receipts
+from tickets.intake import receipts, reruns
 from tickets.intake import services as inbound_services
 from tickets.models import TicketMessage
 
@@ -164,7 +164,7 @@ def send_inbound_notice(inbound_id: int, notice: str) -> None:
 @shared_task(name="tickets.requeue_inbound_emails", time_limit=120, soft_time_limit=100, acks_late=True)
 def requeue_inbound_emails() -> int:
     """Beat sweep: queue stored emails that no task picked up."""
-    return inbound_services.requeue_inbound_emails()
+    return reruns.requeue_inbound_emails()
 
 
 @shared_task(name="tickets.poll_mailboxes", time_limit=600, soft_time_limit=540, acks_late=True)

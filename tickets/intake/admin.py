@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tickets.intake.services import reprocess_inbound_emails
+from tickets.intake.reruns import reprocess_inbound_emails
 from tickets.models import DepartmentMailbox, InboundEmail
 
 RAW_PREVIEW_BYTES = 20000

@@ -1,64 +1,61 @@
 """Raw RFC 5322 bytes -> InboundMessage. No database access.
 
 How it copes with what real mail does:
-- The standard library parses (`email.policy.default`, with a header registry that remembers
-  the short headers it parsed: the parser asks for Content-Type again and again). Header values
-  are read raw and decoded here (`_header`: raw 8-bit bytes as UTF-8 else cp1252, RFC 2047
-  words leniently), which is several times faster than the header registry and never raises;
-  address headers are split before decoding so an encoded comma cannot break an address.
+- The standard library parses (tickets.intake.mime: `email.policy.default`, with a header
+  registry that remembers the short headers it parsed). Header values are read raw and decoded
+  there (`_header`: raw 8-bit bytes as UTF-8, else the message's declared or guessed charset,
+  else cp1252; RFC 2047 words leniently), several times faster than the header registry and never
+  raising; address headers are split before decoding so an encoded comma cannot break an address.
 - Text parts are decoded by `_decode_text`: the declared charset (normalised), then strict UTF-8,
-  then cp1252 with replacement. An unknown or empty charset never raises.
+  then a guess, then cp1252 with replacement. An unknown or empty charset never raises.
+- Broken input is repaired before parsing (`_strip_mbox_from`): junk lines before the headers,
+  NUL bytes, headers folded without the leading space. HTML too large or deep to sanitise in
+  bounded time is kept as text; MIME is walked without recursion.
 - HTML-only mail keeps a sanitised copy (nh3, cid: images allowed) and a derived plain text.
 - Quoted history below a reply is cut by `split_quoted` (Gmail "On ... wrote:", Outlook
   "From:/Sent:" blocks and "-----Original Message-----", Apple Mail, trailing ">" quotes); the
   caller keeps the full text too.
-- Auto-replies, bounces and our own mail coming back are classified here (RFC 3834 and the
-  de-facto headers peers honour), so the service only decides what to do about them.
+- Auto-replies, bounces, lists, spam verdicts and our own mail coming back are classified by
+  tickets.intake.automatic, so the service only decides what to do about them.
 """
 
-import codecs
-import functools
 import hashlib
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from email import policy
 from email.header import decode_header, make_header
-from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage, Message
-from email.parser import BytesHeaderParser, BytesParser
-from email.utils import getaddresses, parseaddr, parsedate_to_datetime
+from email.utils import parseaddr
 from html import unescape
 
+from tickets.intake.automatic import _classify
 from tickets.intake.bodies import FORWARD_SUBJECT, clean_subject, html_to_text, sanitise_html, split_quoted, trim_html
 from tickets.intake.message import InboundAttachment, InboundMessage
-from tickets.threading import ticket_id_from_message_id
+from tickets.intake.mime import (
+    _HEADER_PARSER,
+    _PARSER,
+    _address_values,
+    _addresses,
+    _charset,
+    _ctype,
+    _date,
+    _decode_header_value,
+    _decode_text,
+    _first_address,
+    _header,
+    _headers,
+    _parts,
+    _payload_bytes,
+    _raw_headers,
+    _unbyte,
+    message_ids,
+    normalise_message_id,
+)
 
 # Attachments bigger than this are spooled to a temporary file instead of kept in memory.
 SPOOL_BYTES = 1024 * 1024
-
-
-class _RememberingHeaders(HeaderRegistry):
-    """policy.default's header registry, remembering what it parsed: the parser itself asks for
-    a part's Content-Type and Content-Transfer-Encoding again and again, and most emails share
-    those values, so the same short header is parsed once (about twice the parsing speed).
-    Header objects are never modified after parsing."""
-
-    def __call__(self, name: str, value: str) -> object:
-        if len(value) > 300:  # long values (References, Received) are rarely asked for twice
-            return super().__call__(name, value)
-        return self._remembered(name, value)
-
-    @functools.lru_cache(maxsize=2048)  # noqa: B019 (one registry for the life of the process)
-    def _remembered(self, name: str, value: str) -> object:
-        return super().__call__(name, value)
-
-
-_POLICY = policy.default.clone(header_factory=_RememberingHeaders())
-_HEADER_PARSER = BytesHeaderParser(policy=_POLICY)
-_PARSER = BytesParser(policy=_POLICY)
 
 
 class NotAnEmail(ValueError):
@@ -199,404 +196,7 @@ def _strip_mbox_from(raw: bytes) -> bytes:
     return raw if fixed == head else fixed + raw[len(head):]
 
 
-# --- headers -------------------------------------------------------------------------------
-
-
-def _raw_headers(msg: Message) -> dict[str, list[str]]:
-    """Return the message's raw header values by lower-case name (read once, never parsed).
-
-    The header registry of policy.default parses every value it hands out; we only need the
-    decoded text, so we decode raw values ourselves (much faster, and robust to junk).
-    """
-    heads = getattr(msg, "_helpdesk_heads", None)
-    if heads is None:
-        heads = {}
-        for key, value in msg.raw_items():
-            heads.setdefault(key.lower(), []).append(value)
-        try:
-            msg._helpdesk_heads = heads  # type: ignore[attr-defined]
-        except AttributeError:
-            pass
-    return heads
-
-
-def _unbyte(value: object, msg: Message | None = None) -> str:
-    """Turn raw 8-bit header bytes (kept as surrogates by the parser) into text: UTF-8, else the
-    message's charset (declared on its text parts, or guessed: `_charset_hint`), else cp1252."""
-    value = str(value)
-    try:
-        data = value.encode("ascii", "surrogateescape")
-    except UnicodeEncodeError:
-        return value
-    if any(b > 127 for b in data):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        codec = _charset_hint(msg) if msg is not None else None
-        if codec:
-            try:
-                return data.decode(codec)
-            except (UnicodeDecodeError, LookupError):
-                pass
-        return data.decode("cp1252", "replace")
-    return value
-
-
-def _charset_hint(msg: Message) -> str | None:
-    """Return the codec for raw 8-bit headers of this message: the charset its text parts
-    declare, else a guess from all its 8-bit header bytes together (GB2312, Shift-JIS ... sent
-    without any declaration); remembered on the message."""
-    if hasattr(msg, "_helpdesk_hint"):
-        return msg._helpdesk_hint  # type: ignore[attr-defined]
-    hint = None
-    for index, part in enumerate(_parts(msg)):
-        if index > 20:
-            break
-        codec = _codec(_charset(part))
-        if codec and codec not in ("ascii", "utf-8"):
-            hint = codec
-            break
-    if hint is None:
-        data = b" ".join(
-            str(v).encode("ascii", "surrogateescape") for vs in _raw_headers(msg).values() for v in vs
-            if not str(v).isascii()
-        )
-        hint = _guess_codec(data)
-    try:
-        msg._helpdesk_hint = hint  # type: ignore[attr-defined]
-    except AttributeError:
-        pass
-    return hint
-
-
-def _guess_codec(data: bytes) -> str | None:
-    """Guess the charset of undeclared 8-bit text (charset-normalizer; East Asian codecs first
-    when the bytes decode as one of them)."""
-    if not data:
-        return None
-    from charset_normalizer import from_bytes
-
-    # (EUC-KR left out: it decodes Chinese text as Hangul, and Korean mail declares its charset.)
-    best = from_bytes(data, cp_isolation=["gb18030", "shift_jis", "euc_jp", "big5", "cp1252", "cp1251"]).best()
-    return _codec(best.encoding) if best is not None else None
-
-
-def _decode_header_value(value: object, msg: Message | None = None) -> str:
-    """Decode one raw header value: raw 8-bit bytes (UTF-8, else the message's charset, else
-    cp1252) and RFC 2047 words."""
-    value = _unbyte(value, msg)
-    if "=?" in value:
-        try:
-            value = str(make_header(decode_header(value)))
-        except Exception:
-            value = _decode_words_leniently(value)
-    return " ".join(value.split())
-
-
-def _decode_words_leniently(value: str) -> str:
-    try:
-        parts = decode_header(value)
-    except Exception:
-        return value
-    out = []
-    for chunk, charset in parts:
-        if isinstance(chunk, str):
-            out.append(chunk)
-            continue
-        codec = _codec(charset) or "utf-8"
-        try:
-            out.append(chunk.decode(codec))
-        except (UnicodeDecodeError, LookupError):
-            out.append(chunk.decode("utf-8", "replace"))
-    return "".join(out)
-
-
-def _header(msg: Message, name: str) -> str:
-    """Return a header's decoded value (first occurrence), never raising."""
-    values = _raw_headers(msg).get(name)
-    return _decode_header_value(values[0], msg) if values else ""
-
-
-def _headers(msg: Message, name: str) -> list[str]:
-    return [_decode_header_value(v, msg) for v in _raw_headers(msg).get(name, [])]
-
-
-def _address_values(msg: Message, *names: str) -> list[str]:
-    """Raw values of address headers: parsed before decoding, so an encoded comma in a display
-    name cannot split an address."""
-    return [" ".join(_unbyte(v, msg).split()) for name in names for v in _raw_headers(msg).get(name, [])]
-
-
-_MSGID = re.compile(r"<([^<>\s]+)>")
-
-
-def normalise_message_id(value: str) -> str:
-    """Return `<id>` for the first Message-ID in `value`, or "" if there is none."""
-    ids = message_ids(value)
-    return ids[0] if ids else ""
-
-
-def message_ids(value: str) -> list[str]:
-    """Return every `<id>` in a In-Reply-To/References value, in order, without duplicates."""
-    found = _MSGID.findall(value or "")
-    if not found and value and "@" in value and " " not in value.strip():
-        found = [value.strip().strip("<>")]
-    return list(dict.fromkeys(f"<{mid[:990]}>" for mid in found))
-
-
-MAX_PARSED_ADDRESS_CHARS = 64 * 1024
-_BARE_ADDRESS = re.compile(r"[^\s<>,;:\"()\[\]@]+@[^\s<>,;:\"()\[\]@]+")
-
-
-def _addresses(values: list[str]) -> list[str]:
-    """Return the distinct addresses of address headers, in order (linear: 100,000 Cc included)."""
-    out: list[str] = []
-    seen: set[str] = set()
-    if sum(len(v) for v in values) > MAX_PARSED_ADDRESS_CHARS:
-        # Thousands of addresses: the standard parser takes tens of microseconds for each.
-        pairs = [("", a) for a in _BARE_ADDRESS.findall(" ".join(values))]
-    else:
-        try:
-            pairs = getaddresses(values)
-        except Exception:
-            pairs = []
-    for _name, address in pairs:
-        address = address.strip().strip("<>").lower()[:254]
-        if "@" in address and " " not in address and address not in seen:
-            seen.add(address)
-            out.append(address)
-    return out
-
-
-def _first_address(value: str) -> str:
-    found = _addresses([value])
-    return found[0] if found else ""
-
-
-def _date(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except Exception:
-        return None
-    if parsed is None or parsed.tzinfo is None:
-        return None
-    return parsed
-
-
-# --- bodies --------------------------------------------------------------------------------
-
-_CHARSET_ALIASES = {
-    "x-mac-roman": "mac_roman",
-    "x-mac-ce": "mac_latin2",
-    "x-mac-cyrillic": "mac_cyrillic",
-    "x-mac-greek": "mac_greek",
-    "x-mac-turkish": "mac_turkish",
-    "x-mac-icelandic": "mac_iceland",
-    "ks_c_5601-1987": "cp949",
-    "x-sjis": "shift_jis",
-    "x-user-defined": "cp1252",
-    "unicode-1-1-utf-7": "utf_7",
-    "iso-8859-8-i": "iso-8859-8",
-    "windows-874": "cp874",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-}
-
-
-def _codec(charset: str | None) -> str | None:
-    if not charset:
-        return None
-    charset = charset.strip().strip('"').lower()
-    charset = _CHARSET_ALIASES.get(charset, charset)
-    try:
-        return codecs.lookup(charset).name
-    except LookupError:
-        return None
-
-
-def _decode_text(data: bytes, charset: str | None) -> str:
-    """Decode a text part: declared charset, then UTF-8, then cp1252; never raises."""
-    codec = _codec(charset)
-    if codec in (None, "ascii") and b"\x1b$" in data:
-        codec = "iso2022_jp"  # ISO-2022-JP (7-bit, escape sequences) sent without a charset
-    if codec and codec not in ("ascii", "us-ascii"):
-        try:
-            return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if codec is None:  # undeclared and not UTF-8: guess (GB2312, Shift-JIS ... sent without a charset)
-        codec = _guess_codec(data[:20000])
-    if codec:
-        try:
-            return data.decode(codec, errors="replace") if codec != "ascii" else data.decode("cp1252", "replace")
-        except LookupError:
-            pass
-    return data.decode("cp1252", errors="replace")
-
-
-def _payload_bytes(part: Message) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if data is None:
-        payload = part.get_payload()
-        if isinstance(payload, str):
-            return payload.encode("utf-8", "surrogateescape")
-        return b""
-    return data
-
-
-# --- automatic mail ------------------------------------------------------------------------
-
-_BOUNCE_SUBJECT = re.compile(
-    r"^\s*(undeliver(ed|able)|delivery (status notification|failure|has failed|notification)|mail delivery failed"
-    r"|failure notice|returned mail|delivery failure|non[- ]?delivery|mail system error|message not delivered"
-    r"|warning: could not send message|nondeliverable)",
-    re.IGNORECASE,
-)
-# What the text of a delivery report says (RFC 3464 fields, the usual MTA sentences, SMTP codes).
-_DSN_TEXT = re.compile(
-    r"(^(final-recipient|diagnostic-code|action:\s*failed|status:\s*5\.\d)"
-    r"|could not be delivered|couldn't be delivered|delivery to the following recipients? (failed|has failed)"
-    r"|permanent (fatal )?errors?|message (was )?not delivered|undeliverable|user unknown|mailbox unavailable"
-    r"|no such user|address rejected|\b5[0-5]\d[ -]5\.\d\.\d)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
-_REPORT_TYPES = ("multipart/report", "message/delivery-status")
-_SPAM_FLAG = re.compile(r"^\s*yes\b", re.IGNORECASE)
-
-
-def _classify(msg: EmailMessage, result: InboundMessage, our_domain: str) -> None:
-    heads = _raw_headers(msg)
-
-    def has(name: str) -> bool:
-        return name in heads
-
-    sender_local = result.from_email.split("@", 1)[0]
-    return_path = _header(msg, "return-path")
-    return_local = _first_address(return_path).split("@", 1)[0]
-    null_return = "return-path" in heads and return_path.strip() in ("<>", "")
-    report = _report_part(msg)
-    dsn_text = bool(_DSN_TEXT.search(result.text[:20000]))
-    if report:
-        result.auto_kind, result.auto_reason = "bounce", f"{report} delivery report"
-    elif sender_local in _BOUNCE_SENDERS or "mailer-daemon" in result.from_name.lower():
-        result.auto_kind, result.auto_reason = "bounce", f"sender {result.from_email or result.from_name}"
-    elif return_local in _BOUNCE_SENDERS:
-        result.auto_kind, result.auto_reason = "bounce", f"Return-Path {return_path.strip()}"
-    elif has("x-failed-recipients"):
-        result.auto_kind, result.auto_reason = "bounce", "X-Failed-Recipients header"
-    elif null_return and (_BOUNCE_SUBJECT.match(result.subject) or dsn_text):
-        result.auto_kind, result.auto_reason = "bounce", "null Return-Path and a delivery failure subject or text"
-    elif _BOUNCE_SUBJECT.match(result.subject) and dsn_text and not result.in_reply_to:
-        result.auto_kind, result.auto_reason = "bounce", "a delivery failure subject and text"
-    if result.auto_kind == "bounce":
-        _bounce_details(msg, result)
-        return
-
-    # Mailing lists (RFC 2369/2919) get no receipt: it would go to the list or its bounce address.
-    if has("list-id") or has("list-unsubscribe") or has("list-post"):
-        result.list_reason = "List-Id/List-Unsubscribe header"
-    # The MTA's spam verdict (SpamAssassin, rspamd in SpamAssassin mode).
-    spam_flag, spam_status = _header(msg, "x-spam-flag"), _header(msg, "x-spam-status")
-    if _SPAM_FLAG.match(spam_flag) or _SPAM_FLAG.match(spam_status):
-        result.spam_reason = f"X-Spam-Status: {spam_status[:120]}" if spam_status else f"X-Spam-Flag: {spam_flag}"
-
-    auto_submitted = _header(msg, "auto-submitted").lower()
-    precedence = (_header(msg, "precedence") or _header(msg, "x-precedence")).lower()
-    suppress = _header(msg, "x-auto-response-suppress").lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
-        kind = "auto_reply" if auto_submitted.startswith("auto-replied") else "automated"
-        result.auto_kind, result.auto_reason = kind, f"Auto-Submitted: {auto_submitted}"
-    elif has("x-autoreply") or has("x-autorespond") or has("x-autoresponse") or has("x-autoreply-from"):
-        result.auto_kind, result.auto_reason = "auto_reply", "X-Autoreply/X-Autorespond header"
-    elif suppress and re.search(r"\b(all|oof|autoreply)\b", suppress):
-        result.auto_kind, result.auto_reason = "auto_reply", f"X-Auto-Response-Suppress: {suppress}"
-    elif precedence.startswith(("bulk", "junk", "list", "auto_reply")):
-        kind = "auto_reply" if precedence.startswith("auto_reply") else "automated"
-        result.auto_kind, result.auto_reason = kind, f"Precedence: {precedence}"
-    elif _header(msg, "x-loop").lower() in ("yes", "true"):
-        result.auto_kind, result.auto_reason = "automated", "X-Loop header"
-    elif return_path.strip() == "<>":
-        result.auto_kind, result.auto_reason = "auto_reply", "null Return-Path"
-
-    # Our own mail by the signature of our Message-IDs (tickets/threading.py), never by their
-    # domain: a local user's mail through a server named like our mail domain is no loop.
-    if has("x-helpdesk-ticket"):
-        result.loop, result.loop_reason = True, "carries our X-Helpdesk-Ticket header"
-    elif result.message_id and ticket_id_from_message_id(result.message_id) is not None:
-        result.loop, result.loop_reason = True, "its Message-ID is one of ours (signed)"
-
-
-def _report_part(msg: EmailMessage) -> str:
-    """Return the content type of a delivery report anywhere in the message, or ""."""
-    try:
-        for part in _parts(msg):
-            ctype = _ctype(part)
-            if ctype in _REPORT_TYPES:
-                if ctype == "multipart/report":
-                    report_type = str(part.get_param("report-type") or "").lower()
-                    if report_type not in ("delivery-status", ""):
-                        continue
-                return ctype
-    except RecursionError:
-        return ""
-    return ""
-
-
-def _bounce_details(msg: EmailMessage, result: InboundMessage) -> None:
-    for part in _parts(msg):
-        ctype = _ctype(part)
-        try:
-            if ctype == "message/delivery-status":
-                for block in part.get_payload() or []:
-                    action = str(block.get("action", "")).lower()
-                    recipient = str(block.get("final-recipient", "") or block.get("original-recipient", ""))
-                    if recipient and action.startswith("failed"):
-                        address = recipient.split(";", 1)[-1].strip().strip("<>").lower()
-                        if address and address not in result.bounce_recipients:
-                            result.bounce_recipients.append(address)
-            elif ctype in ("message/rfc822", "text/rfc822-headers") and not result.bounced_message_id:
-                if ctype == "message/rfc822":
-                    inner = part.get_payload()
-                    inner = inner[0] if isinstance(inner, list) and inner else inner
-                    mid = _header(inner, "message-id") if isinstance(inner, Message) else ""
-                else:
-                    headers = _HEADER_PARSER.parsebytes(_payload_bytes(part), headersonly=True)
-                    mid = _header(headers, "message-id")
-                result.bounced_message_id = normalise_message_id(mid)
-        except Exception:
-            continue
-
-
 # --- the parser ----------------------------------------------------------------------------
-
-
-def _ctype(part: Message) -> str:
-    """get_content_type() without the header registry (same rules, a fraction of the cost)."""
-    values = _raw_headers(part).get("content-type")
-    if not values:
-        return part.get_default_type()
-    ctype = _unbyte(values[0]).split(";", 1)[0].strip().lower()
-    return ctype if ctype.count("/") == 1 and " " not in ctype else "text/plain"
-
-
-_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]*)""", re.IGNORECASE)
-
-
-def _charset(part: Message) -> str | None:
-    values = _raw_headers(part).get("content-type")
-    match = _CHARSET.search(_unbyte(values[0])) if values else None
-    return match.group(1).lower() if match and match.group(1) else None
 
 
 def _disposition(part: Message) -> str:
@@ -686,25 +286,6 @@ _TAG = re.compile(r"<[^>]*>")
 def tags_to_text(html: str) -> str:
     """Return the text of HTML by dropping its tags (linear, for HTML too big to parse)."""
     return "\n".join(line.strip() for line in unescape(_TAG.sub(" ", html)).splitlines() if line.strip())
-
-
-# MIME nesting deeper than this is not read (real mail nests a handful of levels; 500 levels
-# would exhaust Python's recursion in the standard library's walk()).
-MAX_MIME_DEPTH = 50
-
-
-def _parts(msg: Message) -> Iterator[Message]:
-    """Yield every part depth-first, like Message.walk(), without recursion and at most
-    MAX_MIME_DEPTH levels deep."""
-    stack: list[tuple[Message, int]] = [(msg, 0)]
-    while stack:
-        part, depth = stack.pop()
-        yield part
-        if depth >= MAX_MIME_DEPTH or not part.is_multipart():
-            continue
-        children = part.get_payload()
-        if isinstance(children, list):
-            stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
 
 
 def _walk(part: Message, texts: list[str], htmls: list[str], files: list[Message]) -> None:

@@ -14,7 +14,8 @@ import ssl
 from django.core.cache import cache
 
 from helpdesk.field_encryption import UndecryptableSecret
-from tickets.intake.services import NotAnEmail, record_mailbox_poll, store_inbound_email
+from tickets.intake.reruns import record_mailbox_poll
+from tickets.intake.services import NotAnEmail, store_inbound_email
 from tickets.models import DepartmentMailbox, InboundEmail
 
 logger = logging.getLogger(__name__)

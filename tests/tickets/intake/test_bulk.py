@@ -8,7 +8,8 @@ from tests.factories import ContactFactory, StaffFactory
 from tests.tickets.intake.test_email import build
 from tickets import services, tasks
 from tickets.intake.bulk import process_inbound_bulk
-from tickets.intake.services import requeue_inbound_emails, store_inbound_batch, store_inbound_email
+from tickets.intake.reruns import requeue_inbound_emails
+from tickets.intake.services import store_inbound_batch, store_inbound_email
 from tickets.models import (
     AutomationRule,
     AutomationRun,

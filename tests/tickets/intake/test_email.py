@@ -10,7 +10,8 @@ from django.utils import timezone
 from tests.factories import ClientFactory, ContactFactory, ManagerFactory, status
 from tests.tickets.conftest import EMAILS
 from tickets import services
-from tickets.intake.services import process_inbound_email, reprocess_inbound_emails, store_inbound_email
+from tickets.intake.reruns import reprocess_inbound_emails
+from tickets.intake.services import process_inbound_email, store_inbound_email
 from tickets.models import InboundEmail, PredefinedReply, SpamFilter, Ticket, TicketEvent, TicketMessage
 from tickets.threading import make_message_id
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT, _database_url_for_test_db
 from tests.tickets.intake.test_email import build
-from tickets.intake.services import requeue_inbound_emails
+from tickets.intake.reruns import requeue_inbound_emails
 from tickets.models import InboundEmail, Ticket, TicketMessage
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
