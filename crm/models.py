@@ -197,11 +197,27 @@ class Invoice(models.Model):
     disputed_at = models.DateTimeField(_("disputed since"), null=True, blank=True)
     dispute_task_id = models.PositiveBigIntegerField(_("dispute task"), null=True, blank=True, db_index=True)
 
+    # The status as last read from or written to the database: crm.events compares it with the
+    # saved status to send "invoice issued" and "payment confirmed" once per transition.
+    UNKNOWN_STATUS = object()
+    loaded_status: "str | None | object" = None
+
     class Meta:
         ordering = ["-issued_on"]
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: list[str], values: list[object]) -> "Invoice":
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_status = instance.__dict__.get("status", cls.UNKNOWN_STATUS)
+        return instance
+
+    def refresh_from_db(self, using: str | None = None, fields: object = None, from_queryset: object = None) -> None:
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+        if fields is None or "status" in fields:
+            self.loaded_status = self.status
 
     def clean(self) -> None:
         if self.due_on and self.issued_on and self.due_on < self.issued_on:

@@ -11,6 +11,7 @@ from tickets import services as ticket_services
 from tickets.exceptions import TicketError
 from tickets.models import Department, Priority, Ticket
 from tickets.models.core import Channel
+from whatsapp import services
 from whatsapp.models import Conversation, Message, QuickReply
 
 _FIELD = re.compile(r"\{\s*([a-z_]+)\s*\}")
@@ -29,11 +30,14 @@ def assign(*, conversation: Conversation, assignee: object) -> Conversation:
     return conversation
 
 
-def set_status(*, conversation: Conversation, status: str) -> Conversation:
+def set_status(*, conversation: Conversation, status: str, actor: object = None) -> Conversation:
+    """Open or close the conversation; closing it is written on the client's Activity tab."""
     if status not in Conversation.Status.values:
         raise ValueError(status)
-    Conversation.objects.filter(pk=conversation.pk).update(status=status)
+    changed = Conversation.objects.filter(pk=conversation.pk).exclude(status=status).update(status=status)
     conversation.status = status
+    if changed and status == Conversation.Status.CLOSED:
+        services.record_conversation_activity(conversation=conversation, opened=False, actor=actor)
     return conversation
 
 

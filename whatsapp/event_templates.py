@@ -4,7 +4,8 @@ The automation action `send_whatsapp_template` (registered in apps.py) calls
 `send_for_ticket`: it finds the mapping of the event (or a template named in the rule), fills
 its parameters from the ticket ([ID], [SLA], [name], [link]), sends it in the ticket's WhatsApp
 conversation (or one opened for the contact's phone number), and logs it on the ticket.
-Invoice events ([No]) need an invoice event source in crm, which does not exist yet.
+Invoice events ([No], [amount], [due]) come from crm.events: whatsapp.invoice_events; the
+survey invitation of a WhatsApp ticket: whatsapp.survey_invitations.
 """
 
 import re
@@ -15,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from crm.models import Contact
 from tickets import services as ticket_services
 from tickets.models import Ticket
 from whatsapp import sending
 from whatsapp.models import Conversation, EventMapping, MessageTemplate, PhoneNumber
 
-_TOKEN = re.compile(r"\[(ID|SLA|No|link|name)\]")
+_TOKEN = re.compile(r"\[(ID|SLA|No|amount|due|link|name)\]")
 
 
 def ticket_values(ticket: Ticket) -> dict[str, str]:
@@ -48,7 +50,13 @@ def conversation_for(ticket: Ticket) -> Conversation | None:
     linked = Conversation.objects.filter(ticket=ticket).order_by("-pk").first()
     if linked is not None:
         return linked
-    phone = (ticket.contact.phone if ticket.contact_id else "").lstrip("+")
+    return conversation_for_contact(ticket.contact, department_id=ticket.department_id) if ticket.contact_id \
+        else None
+
+
+def conversation_for_contact(contact: Contact, *, department_id: int | None = None) -> Conversation | None:
+    """The contact's conversation by phone number, else one opened on our first active number."""
+    phone = (contact.phone or "").lstrip("+")
     if not phone:
         return None
     existing = Conversation.objects.filter(wa_id=phone).order_by("-last_message_at").first()
@@ -59,8 +67,8 @@ def conversation_for(ticket: Ticket) -> Conversation | None:
         return None
     conversation, _created = Conversation.objects.get_or_create(
         phone_number=number, wa_id=phone,
-        defaults={"profile_name": ticket.contact.full_name, "contact": ticket.contact,
-                  "department_id": ticket.department_id})
+        defaults={"profile_name": contact.full_name, "contact": contact,
+                  "department_id": department_id or number.default_department_id})
     return conversation
 
 

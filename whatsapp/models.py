@@ -339,14 +339,43 @@ class EventMapping(models.Model):
         TICKET_CLOSED = "ticket_closed", _("Ticket closed")
         INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
         PAYMENT_CONFIRMED = "payment_confirmed", _("Payment confirmed")
+        SURVEY = "survey", _("Survey invitation (WhatsApp tickets)")
 
     event = models.CharField(_("event"), max_length=30, choices=Event.choices, unique=True)
     template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, verbose_name=_("template"))
     parameters = models.TextField(
         _("parameters"), blank=True,
-        help_text=_("One per line, in the template's {{1}}, {{2}} order: [ID], [SLA], [No], [link], [name] "
-                    "or fixed text."))
+        help_text=_("One per line, in the template's {{1}}, {{2}} order: [ID], [SLA], [No], [amount], [due], "
+                    "[link], [name] or fixed text. [link] is the ticket (ticket events), the invoice PDF "
+                    "(invoice events) or the survey (survey invitation; a URL button of the template gets it "
+                    "too)."))
     is_active = models.BooleanField(_("on"), default=True)
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} → {self.template}"
+
+
+class EventSend(models.Model):
+    """A template sent (or refused) for one CRM event of one invoice: its key makes it once."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SKIPPED = "skipped", _("Not sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=100, unique=True)
+    event = models.CharField(_("event"), max_length=30, choices=EventMapping.Event.choices)
+    invoice = models.ForeignKey("crm.Invoice", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    client = models.ForeignKey("crm.Client", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.OneToOneField(Message, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="event_send")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("event template send")
+
+    def __str__(self) -> str:
+        return self.key

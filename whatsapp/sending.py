@@ -17,10 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import services as crm_services
 from tickets.models import Ticket, TicketMessage
 from whatsapp import services
 from whatsapp.graph import Client, GraphError
-from whatsapp.models import Account, Bot, Conversation, Media, Message, MessageTemplate
+from whatsapp.models import Account, Bot, Conversation, EventSend, Media, Message, MessageTemplate
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -104,8 +105,12 @@ def render_template(template: MessageTemplate, params: list[str]) -> str:
 
 @transaction.atomic
 def send_template(*, conversation: Conversation, template: MessageTemplate, params: list[str],
-                  agent: object = None) -> Message:
-    """Write a template message (allowed outside the window) and queue it."""
+                  agent: object = None, buttons: list[dict] | None = None, queue: bool = True) -> Message:
+    """Write a template message (allowed outside the window) and queue it.
+
+    `buttons` are extra button components (a URL button's suffix); `queue=False` leaves the
+    sending to the caller (deliver() now, e.g. when a failure must fall back to email at once).
+    """
     if template.status.upper() != "APPROVED":
         raise SendError(_("Only approved templates can be sent."))
     needed = template_variables(template)
@@ -113,6 +118,7 @@ def send_template(*, conversation: Conversation, template: MessageTemplate, para
     if len(params) < needed or any(not p for p in params):
         raise SendError(_("Fill in all %(n)s variables of the template.") % {"n": needed})
     components = [{"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}] if params else []
+    components += buttons or []
     message = Message.objects.create(
         conversation=conversation, direction=Message.Direction.OUT, type="template",
         body=render_template(template, params), template=template, status=Message.Status.PENDING,
@@ -120,7 +126,8 @@ def send_template(*, conversation: Conversation, template: MessageTemplate, para
                               "components": components}},
         sent_by=agent if getattr(agent, "pk", None) else None)
     _touch(conversation, message.body)
-    _queue_send(message)
+    if queue:
+        _queue_send(message)
     return message
 
 
@@ -185,7 +192,22 @@ def _failed(message: Message, exc: GraphError, account: Account) -> Outcome:
     if message.ticket_message_id:
         TicketMessage.objects.filter(pk=message.ticket_message_id).update(
             delivery_status="failed", delivery_error=f"WhatsApp {exc.code or ''}: {exc.title}"[:1000])
+    _event_send_failed(message, exc)
     return Outcome(sent=False, error=exc.title)
+
+
+def _event_send_failed(message: Message, exc: GraphError) -> None:
+    """A template sent for an invoice event failed at Meta: say so on the client's timeline."""
+    send = EventSend.objects.filter(message_id=message.pk).select_related("invoice").first()
+    if send is None:
+        return
+    note = f"WhatsApp {exc.code or ''}: {exc.title}"[:300]
+    EventSend.objects.filter(pk=send.pk).update(state=EventSend.State.FAILED, note=note)
+    crm_services.record_activity(
+        client_id=send.client_id, kind="whatsapp", link=message.conversation.get_absolute_url(),
+        description=_("WhatsApp template %(t)s for invoice %(n)s (%(e)s) failed: %(err)s") % {
+            "t": message.template.name if message.template_id else "", "n": send.invoice.number if send.invoice
+            else "", "e": send.get_event_display(), "err": note})
 
 
 # --- the reply channel tickets calls (registered in apps.py) --------------------------------

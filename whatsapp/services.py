@@ -12,14 +12,16 @@
 
 import logging
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from crm import services as crm_services
 from crm.models import Contact, Lead
 from tickets import services as ticket_services
 from tickets.models import TicketMessage
@@ -116,13 +118,14 @@ def reprocess_events(*, event_ids: list[int]) -> int:
     return done
 
 
-def _conversation_for(inbound: InboundWa) -> Conversation:
+def _conversation_for(inbound: InboundWa) -> tuple[Conversation, bool]:
+    """Return the conversation of the message's sender (locked) and whether it was created now."""
     number = PhoneNumber.objects.select_related("account").filter(phone_number_id=inbound.phone_number_id).first()
     if number is None:
         raise UnknownNumber(f"no WhatsApp number with phone_number_id {inbound.phone_number_id!r}")
     conversation = (Conversation.objects.select_for_update()
                     .filter(phone_number=number, wa_id=inbound.wa_id).first())
-    matched = False
+    matched = created = False
     if conversation is None:
         matched = True
         try:
@@ -131,6 +134,7 @@ def _conversation_for(inbound: InboundWa) -> Conversation:
                     phone_number=number, wa_id=inbound.wa_id, profile_name=inbound.profile_name[:200],
                     department_id=number.default_department_id, last_message_at=inbound.timestamp,
                     contact=_match_contact(inbound.wa_id))
+                created = True
         except IntegrityError:  # another worker created it first
             conversation = Conversation.objects.select_for_update().get(phone_number=number, wa_id=inbound.wa_id)
     if inbound.profile_name and inbound.profile_name != conversation.profile_name:
@@ -140,7 +144,7 @@ def _conversation_for(inbound: InboundWa) -> Conversation:
             conversation.contact = _match_contact(inbound.wa_id)
         if conversation.contact is None and number.account.auto_lead:
             conversation.lead = _lead_for(conversation, number)
-    return conversation
+    return conversation, created
 
 
 def _match_contact(wa_id: str) -> Contact | None:
@@ -166,7 +170,8 @@ def receive_message(*, inbound: InboundWa, run_bots: bool = True) -> bool:
     skips queueing the bots (none is switched on)."""
     if inbound.wamid and Message.objects.filter(wamid=inbound.wamid).exists():
         return False
-    conversation = _conversation_for(inbound)
+    conversation, created = _conversation_for(inbound)
+    opened = created
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -192,13 +197,33 @@ def receive_message(*, inbound: InboundWa, run_bots: bool = True) -> bool:
         conversation.last_preview = (inbound.body or f"[{inbound.type}]")[:120]
         if conversation.status == Conversation.Status.CLOSED:
             conversation.status = Conversation.Status.OPEN
+            opened = True
     conversation.last_message_at = max(conversation.last_message_at, inbound.timestamp)
     conversation.save()
+    if opened:
+        record_conversation_activity(conversation=conversation, opened=True, at=inbound.timestamp,
+                                     preview=inbound.body or f"[{inbound.type}]")
     if inbound.type not in ("reaction", "system"):
         _add_to_ticket(conversation, message)
         if run_bots:
             _queue("whatsapp.run_bots", message.pk)
     return True
+
+
+def record_conversation_activity(*, conversation: Conversation, opened: bool, actor: object = None,
+                                 at: datetime | None = None, preview: str = "") -> None:
+    """Write "conversation opened/closed" on the Activity tab of the contact's client (if matched)."""
+    contact = conversation.contact
+    if contact is None:
+        return
+    who = contact.full_name or f"+{conversation.wa_id}"
+    if opened:
+        text = _("WhatsApp conversation opened by %(who)s (+%(wa)s): %(p)s") % {
+            "who": who, "wa": conversation.wa_id, "p": preview[:200]}
+    else:
+        text = _("WhatsApp conversation with %(who)s (+%(wa)s) closed") % {"who": who, "wa": conversation.wa_id}
+    crm_services.record_activity(client_id=contact.client_id, kind="whatsapp", description=text,
+                                 actor=actor, link=conversation.get_absolute_url(), at=at)
 
 
 def _follow_number_change(conversation: Conversation, new_wa_id: str) -> None:

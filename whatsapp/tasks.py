@@ -57,3 +57,12 @@ def sync_templates() -> int:
 def requeue_events() -> int:
     """Queue stored webhook events no task picked up (beat, every 5 minutes)."""
     return services.requeue_stale_events()
+
+
+@shared_task(name="whatsapp.send_invoice_event", autoretry_for=(OSError,), retry_backoff=30, max_retries=6,
+             time_limit=60, soft_time_limit=50, acks_late=True, ignore_result=True)
+def send_invoice_event(invoice_id: int, event: str) -> None:
+    """Send the mapped template of an invoice event once (whatsapp.invoice_events)."""
+    from whatsapp import invoice_events
+
+    invoice_events.send_for_invoice(invoice_id=invoice_id, event=event)

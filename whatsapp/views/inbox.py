@@ -182,7 +182,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = queries.get_conversation_for_agent(user=request.user, pk=pk)
     status = request.POST.get("status", "")
     if status in Conversation.Status.values:
-        conversations.set_status(conversation=conversation, status=status)
+        conversations.set_status(conversation=conversation, status=status, actor=request.user)
     return redirect(conversation.get_absolute_url())
 
 
