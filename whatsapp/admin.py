@@ -14,6 +14,7 @@ from whatsapp.models import (
     Bot,
     Conversation,
     EventMapping,
+    EventSend,
     Message,
     MessageTemplate,
     PhoneNumber,
@@ -180,3 +181,20 @@ class EventMappingAdmin(admin.ModelAdmin):
     list_display = ("event", "template", "is_active")
     list_editable = ("is_active",)
     autocomplete_fields = ("template",)
+
+
+@admin.register(EventSend)
+class EventSendAdmin(admin.ModelAdmin):
+    """What each invoice event sent (once per invoice and event), and why some were not sent."""
+
+    list_display = ("key", "event", "client", "state", "note", "created_at")
+    list_filter = ("event", "state")
+    search_fields = ("key", "client__name", "invoice__number")
+    readonly_fields = ("key", "event", "invoice", "client", "message", "state", "note", "created_at")
+    list_select_related = ("client",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
