@@ -273,6 +273,10 @@ def finish_callback(*, callback: Callback, actor: Any, outcome: str, close_ticke
     callback = _locked(callback)
     if callback.status not in (Callback.Status.SCHEDULED, Callback.Status.NO_SHOW):
         raise CallbackError(_("This callback is already %(s)s.") % {"s": callback.get_status_display()})
+    if close_ticket and callback.ticket.closed_at is None:
+        reason = ticket_services.close_blocker(callback.ticket_id)
+        if reason:  # the ticket must stay open (a delivery return not received): nothing changes
+            raise CallbackError(reason)
     now = timezone.now()
     callback.status = Callback.Status.FINISHED
     callback.outcome = outcome.strip()

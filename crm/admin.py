@@ -313,12 +313,20 @@ class DeliveryReturnAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Mark the selected returns received"))
+    @admin.action(description=_("Mark the selected returns received"), permissions=["change"])
     def mark_received(self, request: HttpRequest, queryset: QuerySet[DeliveryReturn]) -> None:
+        done, skipped = 0, []
         for delivery_return in queryset:
-            services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
-                                       actor=request.user)
-        self.message_user(request, _("Marked received."), messages.SUCCESS)
+            try:
+                services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
+                                           actor=request.user)
+            except services.CrmError as exc:
+                skipped.append(str(exc))
+            else:
+                done += 1
+        self.message_user(request, _("Marked received: %(n)d.") % {"n": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, " ".join(skipped), messages.WARNING)
 
 
 @admin.register(DeliveryNote)

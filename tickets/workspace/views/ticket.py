@@ -5,6 +5,7 @@ Every view gets its ticket through queries.get_ticket_for_agent (404 when not vi
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -307,10 +308,15 @@ def update_properties(request: HttpRequest, number: int) -> HttpResponse:
     priority = next(p for p in config.priorities if p.pk == data["priority"])
     service = next((s for s in config.services if s.pk == data["service"]), None)
     assignee = next((u for u in config.staff if u.pk == data["assignee"]), None)
-    services.change_priority(ticket=ticket, priority=priority, actor=user)
-    services.change_service(ticket=ticket, service=service, actor=user)
-    services.assign(ticket=ticket, assignee=assignee, actor=user)
-    services.change_status(ticket=ticket, status=status, actor=user)
+    try:
+        with transaction.atomic():  # all or nothing: a refused close leaves every field as it was
+            services.change_priority(ticket=ticket, priority=priority, actor=user)
+            services.change_service(ticket=ticket, service=service, actor=user)
+            services.assign(ticket=ticket, assignee=assignee, actor=user)
+            services.change_status(ticket=ticket, status=status, actor=user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(ticket)
     messages.success(request, _("Ticket updated."))
     return redirect(ticket)
 
