@@ -241,6 +241,8 @@ def update_callback(*, callback: Callback, actor: Any, changes: dict[str, Any]) 
         note=_("Changed: %(f)s") % {"f": ", ".join(changed)})
     if timing:
         _tell_customer(callback, template="appointments/email/updated.txt", method="REQUEST", actor=actor)
+        _activity(callback, actor=actor, text=_("Callback moved to %(when)s (ticket #%(n)s)") % {
+            "when": when_in(callback.starts_at, callback.customer_timezone), "n": callback.ticket_id})
     return callback
 
 

@@ -256,6 +256,12 @@ class InvoiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("client",)
     list_select_related = ("client",)
 
+    def save_model(self, request: HttpRequest, obj: Invoice, form: forms.ModelForm, change: bool) -> None:
+        """Issued, paid or cancelled invoices appear on the client's Activity tab."""
+        old_status = form.initial.get("status", "") if change else ""
+        super().save_model(request, obj, form, change)
+        services.record_invoice_saved(invoice=obj, created=not change, old_status=old_status, actor=request.user)
+
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: Invoice) -> str:
         if obj.is_overdue:
@@ -367,6 +373,13 @@ class OpportunityAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     autocomplete_fields = ("client", "owner")
     list_select_related = ("client", "owner")
+
+    def save_model(self, request: HttpRequest, obj: Opportunity, form: forms.ModelForm, change: bool) -> None:
+        """New opportunities and stage changes appear on the client's Activity tab."""
+        old_stage = form.initial.get("stage", "") if change else ""
+        super().save_model(request, obj, form, change)
+        services.record_opportunity_saved(opportunity=obj, created=not change, old_stage=old_stage,
+                                          actor=request.user)
 
 
 @admin.register(Lead)

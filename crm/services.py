@@ -230,3 +230,35 @@ def create_opportunity(
         client=client, name=name.strip()[:200], value=value or 0, stage=stage, owner=owner, notes=notes,
         currency=currency, ticket_number=ticket_number,
     )
+
+
+def _client_tab(client_id: int, tab: str) -> str:
+    return f"{reverse('staff:client_detail', args=[client_id])}?tab={tab}"
+
+
+def record_invoice_saved(*, invoice: Invoice, created: bool, old_status: str = "", actor: User | None = None) -> None:
+    """Timeline entry for an invoice issued, or moved to paid / cancelled / unpaid (the admin)."""
+    if created:
+        text = _("Invoice %(n)s issued: %(a)s %(c)s, due %(d)s") % {
+            "n": invoice.number, "a": invoice.amount, "c": invoice.currency, "d": invoice.due_on}
+    elif old_status and old_status != invoice.status:
+        text = _("Invoice %(n)s: %(s)s") % {"n": invoice.number, "s": invoice.get_status_display()}
+    else:
+        return
+    record_activity(client_id=invoice.client_id, kind="invoice", actor=actor, description=text,
+                    link=_client_tab(invoice.client_id, "invoices"))
+
+
+def record_opportunity_saved(*, opportunity: Opportunity, created: bool, old_stage: str = "",
+                             actor: User | None = None) -> None:
+    """Timeline entry for an opportunity created, or moved to another stage (the admin)."""
+    if created:
+        text = _("Opportunity \"%(n)s\" (%(v)s %(c)s) created, %(s)s") % {
+            "n": opportunity.name, "v": opportunity.value, "c": opportunity.currency,
+            "s": opportunity.get_stage_display()}
+    elif old_stage and old_stage != opportunity.stage:
+        text = _("Opportunity \"%(n)s\": %(s)s") % {"n": opportunity.name, "s": opportunity.get_stage_display()}
+    else:
+        return
+    record_activity(client_id=opportunity.client_id, kind="opportunity", actor=actor, description=text,
+                    link=_client_tab(opportunity.client_id, "opportunities"))

@@ -101,3 +101,14 @@ def test_finish_and_close_is_refused_while_a_delivery_return_is_on_its_way(ticke
         services.finish_callback(callback=callback, actor=agent, outcome="Courier booked.", close_ticket=True)
     ticket.refresh_from_db()
     assert ticket.closed_at is not None
+
+
+def test_moving_a_callback_is_on_the_clients_timeline(ticket, agent):
+    with time_machine.travel(NOW, tick=False):
+        callback = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=5),
+                                              actor=agent)
+        services.update_callback(callback=callback, actor=agent, changes={"starts_at": NOW + timedelta(days=1)})
+        services.update_callback(callback=callback, actor=agent, changes={"notes": "bring the logs"})
+    moved = Activity.objects.filter(client=ticket.client, kind="callback", description__startswith="Callback moved")
+    assert moved.count() == 1 and f"ticket #{ticket.pk}" in moved.get().description
+    assert moved.get().link == ticket.get_absolute_url()
