@@ -94,15 +94,20 @@ def test_a_cancelled_return_lets_the_ticket_close(ticket, delivery_return, keepe
 
 def test_status_change_on_the_ticket_page_is_refused_and_nothing_changes(agent_client, ticket, delivery_return,
                                                                          keeper):
+    page = agent_client.get(reverse("staff:ticket_detail", args=[ticket.pk])).content.decode()
+    assert 'id="close-blocker"' in page and waiting(delivery_return) in page  # said before the agent tries
     ticket.refresh_from_db()
     data = {"status": status("closed").pk, "priority": priority("Urgent").pk, "assignee": "", "service": ""}
     response = agent_client.post(reverse("staff:ticket_properties", args=[ticket.pk]), data)
     assert response.status_code == 302
     assert waiting(delivery_return) in texts(response)
     before_priority = ticket.priority_id
+    assert before_priority != priority("Urgent").pk
     assert_open(ticket)
     assert ticket.priority_id == before_priority and ticket.assignee_id is not None  # all or nothing
     receive(delivery_return, keeper)
+    page = agent_client.get(reverse("staff:ticket_detail", args=[ticket.pk])).content.decode()
+    assert 'id="close-blocker"' not in page
     response = agent_client.post(reverse("staff:ticket_properties", args=[ticket.pk]), data)
     assert "Ticket updated." in texts(response)
     ticket.refresh_from_db()

@@ -77,6 +77,8 @@ def _page(
         "is_follower": queries.is_follower(user=user, ticket=ticket),
         "can_reply": is_member or ticket.department.followers_can_reply,
         "escalation": queries.ticket_escalation(ticket=ticket),
+        # Why it may not close yet (a delivery return on its way): said before the agent tries.
+        "close_blocker": services.close_blocker(ticket.pk) if ticket.closed_at is None else None,
         "task_form": task_form or TaskForm(config=config, all_departments=departments),
         "properties_form": PropertiesForm(
             initial={"status": ticket.status_id, "priority": ticket.priority_id, "service": ticket.service_id,
