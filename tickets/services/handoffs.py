@@ -177,6 +177,10 @@ def on_return_status_changed(*, delivery_return: DeliveryReturn, status: str, ac
         text = _("Delivery return #%(r)s cancelled; the ticket may be closed.")
     _record(ticket, TicketEvent.Kind.HANDOFF, actor=actor, after=text % {"r": delivery_return.pk},
             note=_("Order %(o)s") % {"o": delivery_return.order.number})
+    if ticket.closed_at is None:  # tell whoever handles the ticket (its assignee, else its department)
+        _announce(text=_("Ticket #%(t)s: ") % {"t": ticket.pk} + text % {"r": delivery_return.pk}, actor=actor,
+                  ticket=ticket, department=None if ticket.assignee_id else ticket.department,
+                  user_ids=[ticket.assignee_id] if ticket.assignee_id else [])
 
 
 @transaction.atomic

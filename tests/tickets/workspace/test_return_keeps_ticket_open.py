@@ -16,7 +16,7 @@ from tests.factories import DepartmentFactory, PortalContactFactory, StaffFactor
 from tickets import services
 from tickets.automation import engine
 from tickets.exceptions import CloseRefused
-from tickets.models import AutomationRule, AutomationRun, Ticket, TicketEvent, TicketMessage
+from tickets.models import AutomationRule, AutomationRun, Notification, Ticket, TicketEvent, TicketMessage
 from tickets.models.automation import Trigger
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +212,9 @@ def test_time_rule_auto_close_is_skipped(ticket, delivery_return, agent, django_
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep_time_rules()
     assert_open(ticket, status_slug="answered")
-    assert AutomationRun.objects.filter(state=AutomationRun.State.SKIPPED).exists()
+    run = AutomationRun.objects.get(state=AutomationRun.State.SKIPPED)
+    assert waiting(delivery_return) in run.result[0]
+    assert not ticket.messages.filter(body_text__contains="closing it now").exists()  # its polite mail undone
 
 
 def test_merging_the_waiting_ticket_away_is_refused(agent_client, ticket, delivery_return, support, portal_contact):
@@ -224,7 +226,8 @@ def test_merging_the_waiting_ticket_away_is_refused(agent_client, ticket, delive
     assert_open(ticket)
 
 
-def test_warehouse_marks_the_return_received_from_the_order_page(agent_client, ticket, delivery_return, keeper):
+def test_warehouse_marks_the_return_received_from_the_order_page(agent_client, agent, ticket, delivery_return, keeper,
+                                                                 django_capture_on_commit_callbacks):
     """An L1 agent has no button and is refused; the warehouse marks it received: the ticket's
     history and the client's timeline say so, and the ticket may close."""
     order_url = reverse("staff:order_detail", args=[delivery_return.order_id]) + f"?ticket={ticket.pk}"
@@ -238,8 +241,11 @@ def test_warehouse_marks_the_return_received_from_the_order_page(agent_client, t
     client.force_login(keeper)  # the warehouse cannot see the support ticket, only the order
     plain_order_url = reverse("staff:order_detail", args=[delivery_return.order_id])
     assert "Mark received" in client.get(plain_order_url).content.decode()
-    response = client.post(url, {"status": "received", "ticket": ticket.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"status": "received", "ticket": ticket.pk})
     assert response.status_code == 302 and response["Location"] == plain_order_url
+    told = Notification.objects.get(recipient=agent, kind="handoff")  # the ticket's assignee is told
+    assert f"Delivery return #{delivery_return.pk} received" in told.text
     delivery_return.refresh_from_db()
     assert delivery_return.status == DeliveryReturn.Status.RECEIVED and delivery_return.received_at
     event = TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.HANDOFF).order_by("pk").last()
