@@ -241,6 +241,8 @@ def update_callback(*, callback: Callback, actor: Any, changes: dict[str, Any]) 
         note=_("Changed: %(f)s") % {"f": ", ".join(changed)})
     if timing:
         _tell_customer(callback, template="appointments/email/updated.txt", method="REQUEST", actor=actor)
+        _activity(callback, actor=actor, text=_("Callback moved to %(when)s (ticket #%(n)s)") % {
+            "when": when_in(callback.starts_at, callback.customer_timezone), "n": callback.ticket_id})
     return callback
 
 
@@ -273,6 +275,10 @@ def finish_callback(*, callback: Callback, actor: Any, outcome: str, close_ticke
     callback = _locked(callback)
     if callback.status not in (Callback.Status.SCHEDULED, Callback.Status.NO_SHOW):
         raise CallbackError(_("This callback is already %(s)s.") % {"s": callback.get_status_display()})
+    if close_ticket and callback.ticket.closed_at is None:
+        reason = ticket_services.close_blocker(callback.ticket_id)
+        if reason:  # the ticket must stay open (a delivery return not received): nothing changes
+            raise CallbackError(reason)
     now = timezone.now()
     callback.status = Callback.Status.FINISHED
     callback.outcome = outcome.strip()

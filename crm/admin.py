@@ -256,6 +256,12 @@ class InvoiceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("client",)
     list_select_related = ("client",)
 
+    def save_model(self, request: HttpRequest, obj: Invoice, form: forms.ModelForm, change: bool) -> None:
+        """Issued, paid or cancelled invoices appear on the client's Activity tab."""
+        old_status = form.initial.get("status", "") if change else ""
+        super().save_model(request, obj, form, change)
+        services.record_invoice_saved(invoice=obj, created=not change, old_status=old_status, actor=request.user)
+
     @admin.display(description=_("status"), ordering="status")
     def status_display(self, obj: Invoice) -> str:
         if obj.is_overdue:
@@ -313,12 +319,20 @@ class DeliveryReturnAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description=_("Mark the selected returns received"))
+    @admin.action(description=_("Mark the selected returns received"), permissions=["change"])
     def mark_received(self, request: HttpRequest, queryset: QuerySet[DeliveryReturn]) -> None:
+        done, skipped = 0, []
         for delivery_return in queryset:
-            services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
-                                       actor=request.user)
-        self.message_user(request, _("Marked received."), messages.SUCCESS)
+            try:
+                services.set_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
+                                           actor=request.user)
+            except services.CrmError as exc:
+                skipped.append(str(exc))
+            else:
+                done += 1
+        self.message_user(request, _("Marked received: %(n)d.") % {"n": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, " ".join(skipped), messages.WARNING)
 
 
 @admin.register(DeliveryNote)
@@ -359,6 +373,13 @@ class OpportunityAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     autocomplete_fields = ("client", "owner")
     list_select_related = ("client", "owner")
+
+    def save_model(self, request: HttpRequest, obj: Opportunity, form: forms.ModelForm, change: bool) -> None:
+        """New opportunities and stage changes appear on the client's Activity tab."""
+        old_stage = form.initial.get("stage", "") if change else ""
+        super().save_model(request, obj, form, change)
+        services.record_opportunity_saved(opportunity=obj, created=not change, old_stage=old_stage,
+                                          actor=request.user)
 
 
 @admin.register(Lead)

@@ -194,6 +194,11 @@ def order_returns(*, order: Order) -> list[DeliveryReturn]:
     return list(order.returns.prefetch_related("lines").select_related("created_by").order_by("-created_at", "-pk"))
 
 
+def get_order_return(*, order: Order, pk: int) -> DeliveryReturn | None:
+    """Return one delivery return of this order, or None."""
+    return order.returns.filter(pk=pk).first()
+
+
 def client_activity_of_kind(*, client: Client, kind: str = "") -> QuerySet[Activity]:
     """Return the client's activity (of one kind when given), newest first, with its actor."""
     qs = client_activity(client=client)

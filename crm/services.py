@@ -13,7 +13,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from crm import activity
+from crm import activity, signals
 from crm.models import (
     Activity,
     Client,
@@ -187,10 +187,14 @@ def create_delivery_return(
 
 @transaction.atomic
 def set_return_status(*, delivery_return: DeliveryReturn, status: str, actor: User | None = None) -> DeliveryReturn:
-    """Move a return to received or cancelled (received records when)."""
-    if status not in DeliveryReturn.Status.values:
+    """Move a requested return to received or cancelled (received records when); the ticket it
+    came from follows through `crm.signals.return_status_changed` (its history; it may close)."""
+    if status not in (DeliveryReturn.Status.RECEIVED, DeliveryReturn.Status.CANCELLED):
         raise CrmError(_("Unknown return status."))
-    delivery_return = DeliveryReturn.objects.select_for_update().get(pk=delivery_return.pk)
+    delivery_return = DeliveryReturn.objects.select_for_update().select_related("order").get(pk=delivery_return.pk)
+    if delivery_return.status != DeliveryReturn.Status.REQUESTED:
+        raise CrmError(_("Return %(r)s is already %(s)s.") % {
+            "r": delivery_return.pk, "s": delivery_return.get_status_display().lower()})
     delivery_return.status = status
     delivery_return.received_at = timezone.now() if status == DeliveryReturn.Status.RECEIVED else None
     delivery_return.save(update_fields=["status", "received_at"])
@@ -199,6 +203,8 @@ def set_return_status(*, delivery_return: DeliveryReturn, status: str, actor: Us
                     link=f"/staff/orders/{order.pk}/",
                     description=_("Return %(r)s of order %(o)s: %(s)s") % {
                         "r": delivery_return.pk, "o": order.number, "s": delivery_return.get_status_display()})
+    signals.return_status_changed.send(sender=DeliveryReturn, delivery_return=delivery_return, status=status,
+                                       actor=actor if getattr(actor, "pk", None) else None)
     return delivery_return
 
 
@@ -224,3 +230,35 @@ def create_opportunity(
         client=client, name=name.strip()[:200], value=value or 0, stage=stage, owner=owner, notes=notes,
         currency=currency, ticket_number=ticket_number,
     )
+
+
+def _client_tab(client_id: int, tab: str) -> str:
+    return f"{reverse('staff:client_detail', args=[client_id])}?tab={tab}"
+
+
+def record_invoice_saved(*, invoice: Invoice, created: bool, old_status: str = "", actor: User | None = None) -> None:
+    """Timeline entry for an invoice issued, or moved to paid / cancelled / unpaid (the admin)."""
+    if created:
+        text = _("Invoice %(n)s issued: %(a)s %(c)s, due %(d)s") % {
+            "n": invoice.number, "a": invoice.amount, "c": invoice.currency, "d": invoice.due_on}
+    elif old_status and old_status != invoice.status:
+        text = _("Invoice %(n)s: %(s)s") % {"n": invoice.number, "s": invoice.get_status_display()}
+    else:
+        return
+    record_activity(client_id=invoice.client_id, kind="invoice", actor=actor, description=text,
+                    link=_client_tab(invoice.client_id, "invoices"))
+
+
+def record_opportunity_saved(*, opportunity: Opportunity, created: bool, old_stage: str = "",
+                             actor: User | None = None) -> None:
+    """Timeline entry for an opportunity created, or moved to another stage (the admin)."""
+    if created:
+        text = _("Opportunity \"%(n)s\" (%(v)s %(c)s) created, %(s)s") % {
+            "n": opportunity.name, "v": opportunity.value, "c": opportunity.currency,
+            "s": opportunity.get_stage_display()}
+    elif old_stage and old_stage != opportunity.stage:
+        text = _("Opportunity \"%(n)s\": %(s)s") % {"n": opportunity.name, "s": opportunity.get_stage_display()}
+    else:
+        return
+    record_activity(client_id=opportunity.client_id, kind="opportunity", actor=actor, description=text,
+                    link=_client_tab(opportunity.client_id, "opportunities"))

@@ -15,3 +15,7 @@ class SurveysConfig(AppConfig):
         register_action("send_survey", _("Send the satisfaction survey"), run=actions.run_send_survey,
                         validate=actions.validate_send_survey)
         register_survey_source(report_figures, results_url="/staff/surveys/")
+        # Each answer is written on the client's Activity tab (surveys.services.submit_response).
+        from crm import activity
+
+        activity.register_kind("survey", _("Survey answer"))

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm import services as crm_services
 from crm.models import StaffProfile
 from surveys import delivery, tokens
 from surveys.models import Answer, Invitation, Question, Response, Survey, survey_setting
@@ -212,8 +213,30 @@ def submit_response(*, invitation: Invitation, answers: dict[int, str], now: dat
     )
     if invitation.answered_at is None:
         Invitation.objects.filter(pk=invitation.pk).update(answered_at=now)
+    _record_on_timeline(invitation, response, changed=not created, now=now)
     transaction.on_commit(lambda: check_alarms(response_id=response.pk))
     return response
+
+
+ACTIVITY_KIND = "survey"
+
+
+def _record_on_timeline(invitation: Invitation, response: Response, *, changed: bool, now: datetime) -> None:
+    """Write the answer on the client's Activity tab (crm's timeline registry), linked to the ticket."""
+    ticket = Ticket.objects.filter(pk=invitation.ticket_id).only("pk", "client_id", "subject").first()
+    if ticket is None or not ticket.client_id:
+        return
+    scores = [_("rating %(r)s/5") % {"r": response.rating} if response.rating is not None else "",
+              _("NPS %(n)s/10") % {"n": response.nps} if response.nps is not None else ""]
+    text = (_("Survey answer changed on ticket #%(n)s") if changed else _("Survey answered on ticket #%(n)s")) % {
+        "n": ticket.pk}
+    details = ", ".join(filter(None, scores))
+    if details:
+        text += f": {details}"
+    if response.comment:
+        text += f" — “{response.comment[:200]}”"
+    crm_services.record_activity(client_id=ticket.client_id, kind=ACTIVITY_KIND, description=text,
+                                 link=reverse("staff:ticket_detail", args=[ticket.pk]), at=now)
 
 
 # --- alarms --------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ class TicketsConfig(AppConfig):
         from tickets.services import handoffs
 
         hooks.subscribe("task_status_changed", handoffs.on_task_status_changed)
+        # A ticket waiting for a delivery return stays open until the warehouse receives it.
+        from crm.signals import return_status_changed
+        from tickets.services import close_guards
+
+        close_guards.register_close_guard(handoffs.pending_return_blockers)
+        return_status_changed.connect(handoffs.on_return_status_changed, dispatch_uid="tickets-return-status")
         timeline.subscribe()
         for model_name in ("crm.Client", "crm.Contract"):
             post_save.connect(_client_sla_changed, sender=model_name, dispatch_uid=f"sla-{model_name}-save")

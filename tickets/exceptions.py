@@ -29,3 +29,7 @@ class CustomFieldError(TicketError):
 
 class StatusInUse(TicketError):
     pass
+
+
+class CloseRefused(TicketError):
+    """The ticket must stay open for now (e.g. a delivery return not yet received)."""

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from appointments import services as callback_services
 from appointments.models import Callback
-from crm.models import DeliveryNote, Order, OrderLine
+from crm.models import DeliveryNote, DeliveryReturn, Order, OrderLine
 from tests.factories import ContactFactory, DepartmentFactory, StaffFactory
 from tickets import services
 
@@ -94,6 +95,17 @@ def test_agent_creates_a_return_and_an_opportunity_and_sees_both_on_the_timeline
     page.click("#return button[type=submit]")
     page.wait_for_url(re.compile(r"/staff/orders/\d+/\?ticket=\d+$"))
     assert page.locator("#order-returns", has_text="2 × Desk lamp").count() == 1
+
+    # The ticket stays open until the warehouse receives the return: said, and closing refused.
+    waiting = f"Waiting for delivery return #{DeliveryReturn.objects.get().pk} to be received"
+    page.goto(f"{live_server.url}/staff/tickets/{ticket.pk}/")
+    expect(page.locator("#close-blocker")).to_contain_text(waiting)
+    page.select_option("#prop-status", str(services.closed_status().pk))
+    page.click("form.properties button[type=submit]")
+    expect(page.locator("ul.flash li.error")).to_contain_text(waiting)
+    expect(page.locator("#prop-status option:checked")).not_to_have_text("Closed")
+    ticket.refresh_from_db()
+    assert ticket.closed_at is None
 
     page.goto(f"{live_server.url}/staff/tickets/{ticket.pk}/")
     page.click("#action-opportunity")

@@ -70,3 +70,45 @@ def test_local_time_is_read_in_the_given_zone():
         2026, 3, 29, 7, 0, tzinfo=UTC)
     assert services.local_to_utc(datetime(2026, 3, 28, 10, 0), "Europe/Bucharest") == datetime(
         2026, 3, 28, 8, 0, tzinfo=UTC)
+
+
+def test_finish_and_close_is_refused_while_a_delivery_return_is_on_its_way(ticket, agent):
+    """"Mark finished and close the ticket" changes nothing while the goods are not back; once
+    the warehouse receives the return, the same step finishes the callback and closes the ticket."""
+    from crm.models import DeliveryReturn, Order, OrderLine
+    from tests.factories import DepartmentFactory
+    from tickets import services as ticket_services
+
+    DepartmentFactory(name="Warehouse", email="warehouse@company.com")
+    order = Order.objects.create(client=ticket.client, number="ORD-9", total=100)
+    line = OrderLine.objects.create(order=order, description="Router", quantity=1, unit_price=100)
+    delivery_return = ticket_services.create_delivery_return(order=order, items=[(line, 1)], reason="Dead on arrival",
+                                                             actor=agent, ticket=ticket)
+    with time_machine.travel(NOW, tick=False):
+        callback = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=1),
+                                              actor=agent)
+    notes_before = TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.NOTE).count()
+    with time_machine.travel(NOW + timedelta(hours=1, minutes=20), tick=False):
+        with pytest.raises(services.CallbackError, match=f"Waiting for delivery return #{delivery_return.pk} "):
+            services.finish_callback(callback=callback, actor=agent, outcome="Courier booked.", close_ticket=True)
+    callback.refresh_from_db()
+    ticket.refresh_from_db()
+    assert callback.status == Callback.Status.SCHEDULED and ticket.closed_at is None
+    assert TicketMessage.objects.filter(ticket=ticket, kind=TicketMessage.Kind.NOTE).count() == notes_before
+    ticket_services.set_delivery_return_status(delivery_return=delivery_return, status=DeliveryReturn.Status.RECEIVED,
+                                               actor=agent)
+    with time_machine.travel(NOW + timedelta(hours=1, minutes=30), tick=False):
+        services.finish_callback(callback=callback, actor=agent, outcome="Courier booked.", close_ticket=True)
+    ticket.refresh_from_db()
+    assert ticket.closed_at is not None
+
+
+def test_moving_a_callback_is_on_the_clients_timeline(ticket, agent):
+    with time_machine.travel(NOW, tick=False):
+        callback = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=5),
+                                              actor=agent)
+        services.update_callback(callback=callback, actor=agent, changes={"starts_at": NOW + timedelta(days=1)})
+        services.update_callback(callback=callback, actor=agent, changes={"notes": "bring the logs"})
+    moved = Activity.objects.filter(client=ticket.client, kind="callback", description__startswith="Callback moved")
+    assert moved.count() == 1 and f"ticket #{ticket.pk}" in moved.get().description
+    assert moved.get().link == ticket.get_absolute_url()

@@ -92,3 +92,24 @@ def test_agents_of_other_departments_get_404(client, ticket, agent):
     assert client.get(reverse("appointments:detail", args=[callback.pk])).status_code == 404
     assert client.get(reverse("appointments:schedule", args=[ticket.pk])).status_code == 404
     assert client.post(reverse("appointments:cancel", args=[callback.pk])).status_code == 404
+
+
+def test_finish_and_close_from_the_page_says_the_ticket_waits_for_a_return(agent_client, ticket, agent):
+    """The page shows why the ticket cannot close (400, the callback stays scheduled)."""
+    from crm.models import Order, OrderLine
+    from tickets import services as ticket_services
+
+    DepartmentFactory(name="Warehouse", email="warehouse@company.com")
+    order = Order.objects.create(client=ticket.client, number="ORD-9", total=100)
+    line = OrderLine.objects.create(order=order, description="Router", quantity=1, unit_price=100)
+    delivery_return = ticket_services.create_delivery_return(order=order, items=[(line, 1)], reason="Dead",
+                                                             actor=agent, ticket=ticket)
+    with time_machine.travel(NOW, tick=False):
+        callback = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=1),
+                                              actor=agent)
+        response = agent_client.post(reverse("appointments:finish", args=[callback.pk]),
+                                     {"outcome": "Courier booked", "close_ticket": "on"})
+    assert response.status_code == 400
+    assert f"Waiting for delivery return #{delivery_return.pk} to be received" in response.content.decode()
+    callback.refresh_from_db()
+    assert callback.status == Callback.Status.SCHEDULED

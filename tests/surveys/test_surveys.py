@@ -242,3 +242,29 @@ def test_question_kinds_choice():
     assert services._clean_answer(question, "Speed") == (None, "Speed")
     with pytest.raises(services.SurveyError):
         services._clean_answer(question, "Price")
+
+
+def test_an_answer_appears_on_the_clients_activity_tab_with_a_link(client, invited):
+    """The customer answers: the client's Activity tab shows the rating and NPS by itself, linked
+    to the ticket, and the type filter lists "Survey answer"; an edit is recorded as a change."""
+    from crm.models import Activity
+
+    invitation, token = invited
+    ticket = invitation.ticket
+    with time_machine.travel(T0 + timedelta(hours=2), tick=False):
+        client.post(reverse("surveys:answer", args=[token]), answers_for(invitation, rating="2", nps="3"))
+    entry = Activity.objects.get(client=ticket.client, kind="survey")
+    assert entry.description.startswith(f"Survey answered on ticket #{ticket.pk}: rating 2/5, NPS 3/10")
+    assert "Faster please" in entry.description
+    assert entry.link == reverse("staff:ticket_detail", args=[ticket.pk])
+    agent = StaffFactory(departments=[ticket.department], email="reader@company.com")
+    client.force_login(agent)
+    page = client.get(reverse("staff:client_detail", args=[ticket.client_id]) + "?tab=activity&kind=survey")
+    html = page.content.decode()
+    assert "rating 2/5, NPS 3/10" in html and f'href="{entry.link}"' in html
+    assert '<option value="survey" selected>Survey answer</option>' in html
+    with time_machine.travel(T0 + timedelta(days=3), tick=False):
+        services.submit_response(invitation=invitation, answers={
+            int(k[1:]): v for k, v in answers_for(invitation, rating="5", nps="10").items()})
+    assert Activity.objects.filter(client=ticket.client, kind="survey",
+                                   description__startswith=f"Survey answer changed on ticket #{ticket.pk}").exists()

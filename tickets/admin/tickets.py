@@ -161,6 +161,14 @@ class TicketChangeForm(forms.ModelForm):
         model = Ticket
         fields = ("department", "status", "priority", "service", "assignee")
 
+    def clean_status(self) -> object:
+        status = self.cleaned_data.get("status")
+        if status is not None and status.is_closed and self.instance.pk and self.instance.closed_at is None:
+            reason = services.close_blocker(self.instance.pk)
+            if reason:  # the ticket must stay open for now (a delivery return on its way)
+                raise forms.ValidationError(reason)
+        return status
+
 
 class TicketStateFilter(admin.SimpleListFilter):
     """The manager's supervision views: what is open, unassigned, late or escalated."""
@@ -328,10 +336,16 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.action(description=_("Close selected tickets"), permissions=["change"])
     def close_tickets(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         count = 0
-        for ticket in queryset.filter(closed_at__isnull=True):
-            services.close_ticket(ticket=ticket, actor=request.user)
-            count += 1
+        todo = list(queryset.filter(closed_at__isnull=True))
+        blocked = services.close_blockers(t.pk for t in todo)
+        for ticket in todo:
+            if ticket.pk not in blocked:
+                services.close_ticket(ticket=ticket, actor=request.user)
+                count += 1
         self.message_user(request, ngettext("Closed %d ticket.", "Closed %d tickets.", count) % count)
+        if blocked:
+            self.message_user(request, gettext("Left open: %(why)s") % {
+                "why": "; ".join(f"#{n}: {why}" for n, why in sorted(blocked.items()))}, messages.WARNING)
 
     @admin.action(description=_("Assign selected tickets to me"), permissions=["change"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:

@@ -28,6 +28,7 @@ from tickets import hooks
 from tickets.automation.conditions import filter_tickets
 from tickets.automation.registry import ActionContext, get_action
 from tickets.batch_memo import memoized
+from tickets.exceptions import CloseRefused
 from tickets.models import AutomationRule, AutomationRun, Ticket, TicketEvent
 from tickets.models.automation import TIME_TRIGGERS, Trigger
 
@@ -340,6 +341,8 @@ def execute_run(run_id: int, *, chain: Iterable[int] = ()) -> AutomationRun | No
                         ).get(pk=run.ticket_id)
                         outcome = action.run(ActionContext(ticket=ticket, params=params, rule=rule, run=run))
                         results.append(f"{action.name}: {outcome}")
+            except CloseRefused as exc:  # the ticket must stay open (a return on its way): undone, said why
+                run.state, results = AutomationRun.State.SKIPPED, [str(exc)]
             except Exception as exc:  # the rule's changes are undone; the log says why
                 logger.exception("automation run failed", extra={"rule": rule.pk, "ticket": run.ticket_id})
                 run.state = AutomationRun.State.FAILED

@@ -23,6 +23,12 @@ from tickets.services.changes import (  # noqa: F401
     record_history,
     set_custom_values,
 )
+from tickets.services.close_guards import (  # noqa: F401
+    check_can_close,
+    close_blocker,
+    close_blockers,
+    register_close_guard,
+)
 from tickets.services.common import (  # noqa: F401
     MIN_ESCALATION_NOTE,
     NewAttachment,
@@ -58,8 +64,10 @@ from tickets.services.handoffs import (  # noqa: F401
     create_opportunity,
     forward_invoice,
     handoff_department,
+    may_handle_returns,
     notify_order_management,
     sales_staff,
+    set_delivery_return_status,
     task_for_it,
 )
 from tickets.services.tasks import (  # noqa: F401

@@ -28,6 +28,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.services.close_guards import close_blockers
 from tickets.services.common import (
     MIN_ESCALATION_NOTE,
     _actor_id,
@@ -252,6 +253,10 @@ def merge_tickets(
     for source in locked:
         if source.merged_into_id:
             raise InvalidMerge(_("Ticket #%(n)s is already merged.") % {"n": source.pk})
+    blocked = close_blockers(t.pk for t in locked if t.closed_at is None)
+    if blocked:  # merging closes the sources: one that must stay open cannot be merged away
+        number, reason = min(blocked.items())
+        raise InvalidMerge(_("Ticket #%(n)s cannot be merged (it would close): %(why)s") % {"n": number, "why": reason})
     closed = closed_status()
     now = created_at or timezone.now()
     TicketMessage.objects.filter(ticket_id__in=source_ids).update(ticket=target)

@@ -30,6 +30,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.services.close_guards import check_can_close
 from tickets.sla import calendar as sla
 from tickets.sla import policy as sla_policy
 
@@ -261,6 +262,8 @@ def recompute_sla(*, client_id: int | None = None, ticket_ids: Iterable[int] | N
 
 
 def _set_status(ticket: Ticket, status: TicketStatus, *, actor: object, now: datetime, note: str = "") -> None:
+    if status.is_closed and ticket.closed_at is None:
+        check_can_close(ticket.pk)  # e.g. a delivery return not received yet: nothing changes
     old = ticket.status
     was_paused = _is_sla_paused(old, ticket.closed_at)
     paused_since = ticket.sla_paused_at or ticket.closed_at

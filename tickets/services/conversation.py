@@ -26,6 +26,7 @@ from tickets.models import (
     TicketStatus,
 )
 from tickets.models.core import Channel
+from tickets.services.close_guards import check_can_close
 from tickets.services.common import (
     NewAttachment,
     _actor_id,
@@ -202,6 +203,8 @@ def add_reply(
     if not (body_text or "").strip() and not attachments:
         raise TicketError(_("Write a message or attach a file."))
     ticket = _resolve_merged(Ticket.objects.select_for_update().get(pk=ticket.pk))
+    if status_after is not None and status_after.is_closed and ticket.closed_at is None:
+        check_can_close(ticket.pk)  # refuse "reply and close" before anything is stored or sent
     now = created_at or timezone.now()
     if kind == TicketMessage.Kind.STAFF and is_automatic:
         kind = TicketMessage.Kind.SYSTEM

@@ -130,6 +130,59 @@ def create_delivery_return(
     return delivery_return
 
 
+# --- a ticket with a delivery return stays open until the warehouse receives it ---------------
+
+
+def pending_return_blockers(ticket_ids: list[int]) -> dict[int, str]:
+    """Close guard (tickets.services.close_guards): the tickets waiting for a delivery return
+    that is neither received nor cancelled, with the oldest such return named. One query."""
+    rows = (DeliveryReturn.objects.filter(ticket_number__in=ticket_ids, status=DeliveryReturn.Status.REQUESTED)
+            .order_by("pk").values_list("ticket_number", "pk"))
+    blocked: dict[int, str] = {}
+    for ticket_number, return_id in rows:
+        blocked.setdefault(ticket_number, _("Waiting for delivery return #%(n)s to be received.") % {"n": return_id})
+    return blocked
+
+
+def may_handle_returns(user: Any) -> bool:
+    """Who may mark a delivery return received or cancelled: managers, the warehouse department's
+    staff, and anyone given the "change delivery return" permission."""
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return False
+    if getattr(user, "is_manager", False) or user.has_perm("crm.change_deliveryreturn"):
+        return True
+    department = handoff_department("warehouse")
+    return department is not None and department.members.filter(pk=user.pk).exists()
+
+
+def set_delivery_return_status(*, delivery_return: DeliveryReturn, status: str, actor: Any) -> DeliveryReturn:
+    """Mark a return received (or cancelled); the ticket's history and the client's timeline
+    record it (through `on_return_status_changed`) and the ticket may close again."""
+    try:
+        return crm_services.set_return_status(delivery_return=delivery_return, status=status, actor=actor)
+    except crm_services.CrmError as exc:
+        raise TicketError(str(exc))
+
+
+def on_return_status_changed(*, delivery_return: DeliveryReturn, status: str, actor: Any = None,
+                             **_kwargs: Any) -> None:
+    """crm.signals listener: write the return's new status into its ticket's history (from the
+    workspace button or the admin action alike), in the same transaction."""
+    ticket = Ticket.objects.filter(pk=delivery_return.ticket_number).first() if delivery_return.ticket_number else None
+    if ticket is None:
+        return
+    if status == DeliveryReturn.Status.RECEIVED:
+        text = _("Delivery return #%(r)s received by the warehouse; the ticket may be closed.")
+    else:
+        text = _("Delivery return #%(r)s cancelled; the ticket may be closed.")
+    _record(ticket, TicketEvent.Kind.HANDOFF, actor=actor, after=text % {"r": delivery_return.pk},
+            note=_("Order %(o)s") % {"o": delivery_return.order.number})
+    if ticket.closed_at is None:  # tell whoever handles the ticket (its assignee, else its department)
+        _announce(text=_("Ticket #%(t)s: ") % {"t": ticket.pk} + text % {"r": delivery_return.pk}, actor=actor,
+                  ticket=ticket, department=None if ticket.assignee_id else ticket.department,
+                  user_ids=[ticket.assignee_id] if ticket.assignee_id else [])
+
+
 @transaction.atomic
 def notify_order_management(*, order: Order, note: str, actor: Any, ticket: Ticket | None = None) -> Task:
     """Tell order management about a problem with an order: a task for that department."""

@@ -63,6 +63,7 @@ urlpatterns = [
     path("orders/<int:pk>/", handoffs.order_detail, name="order_detail"),
     path("orders/<int:pk>/return/", handoffs.create_return, name="order_return"),
     path("orders/<int:pk>/notify/", handoffs.notify_orders, name="order_notify"),
+    path("orders/<int:pk>/returns/<int:return_id>/status/", handoffs.return_status, name="order_return_status"),
     path("tickets/<int:number>/opportunity/", handoffs.create_opportunity, name="ticket_opportunity"),
     path("tickets/<int:number>/it-task/", handoffs.task_for_it, name="ticket_it_task"),
     path("clients/<int:pk>/activity/", handoffs.add_activity, name="client_activity_add"),

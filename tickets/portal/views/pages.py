@@ -133,8 +133,12 @@ def ticket_resolve(request: HttpRequest, number: int) -> HttpResponse:
     if not ticket.is_closed:
         note = _("Marked as resolved by %(name)s in the client portal.") % {"name": request.contact.full_name}
         extra = form.cleaned_data["note"].strip()
-        services.close_ticket(ticket=ticket, actor=request.user, note=f"{note}\n{extra}" if extra else note)
-        messages.success(request, _("Ticket #%(n)s is closed. Thank you!") % {"n": ticket.pk})
+        try:
+            services.close_ticket(ticket=ticket, actor=request.user, note=f"{note}\n{extra}" if extra else note)
+        except TicketError as exc:  # e.g. still waiting for the goods you send back
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Ticket #%(n)s is closed. Thank you!") % {"n": ticket.pk})
     return redirect("portal:ticket_detail", number=ticket.pk)
 
 

@@ -9,6 +9,7 @@ visible). Thin views: validate, call tickets.services, redirect.
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_POST
 from crm import queries as crm_queries
 from crm import services as crm_services
 from crm.invoice_pdf import render_invoice_pdf
-from crm.models import Client, Invoice, Order
+from crm.models import Client, DeliveryReturn, Invoice, Order
 from helpdesk.access import staff_required
 from tickets import services
 from tickets.exceptions import TicketError
@@ -90,6 +91,7 @@ def _order_page(request: HttpRequest, order: Order, ticket: Ticket | None, *, st
     return render(request, "tickets/handoffs/order_detail.html", {
         "order": order, "ticket": ticket, "nav": "clients", "lines": lines,
         "returns": crm_queries.order_returns(order=order),
+        "may_handle_returns": services.may_handle_returns(request.user),
         "return_form": forms.get("return_form") or DeliveryReturnForm(lines=lines),
         "notify_form": forms.get("notify_form") or NotifyOrdersForm(),
     }, status=status)
@@ -118,6 +120,32 @@ def create_return(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{reverse('staff:order_detail', args=[order.pk])}"
                             + (f"?ticket={ticket.pk}" if ticket else ""))
     return _order_page(request, order, ticket, return_form=form, status=400)
+
+
+@staff_required
+@require_POST
+def return_status(request: HttpRequest, pk: int, return_id: int) -> HttpResponse:
+    """The warehouse (or a manager) marks a delivery return received, or cancels it; its ticket
+    records it and may close again."""
+    order = _order(pk)
+    delivery_return = crm_queries.get_order_return(order=order, pk=return_id)
+    if delivery_return is None:
+        raise Http404
+    if not services.may_handle_returns(request.user):
+        raise PermissionDenied(_("Only the warehouse or a manager can mark returns received."))
+    status = request.POST.get("status", "")
+    try:
+        services.set_delivery_return_status(delivery_return=delivery_return, status=status, actor=request.user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Return %(r)s marked %(s)s.") % {
+            "r": delivery_return.pk, "s": DeliveryReturn.Status(status).label.lower()})
+    # Back to the order page, keeping the ticket link when this user may see that ticket.
+    raw = request.POST.get("ticket", "")
+    ticket = Ticket.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    keep = ticket is not None and queries.can_see_ticket(user=request.user, ticket=ticket)
+    return redirect(f"{reverse('staff:order_detail', args=[order.pk])}" + (f"?ticket={ticket.pk}" if keep else ""))
 
 
 @staff_required

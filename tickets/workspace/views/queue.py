@@ -153,15 +153,20 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         return redirect(_back(request))
     action = form.cleaned_data["action"]
     user = request.user
+    skipped: dict[int, str] = {}
     try:
-        done = _apply_bulk(action, form.cleaned_data, tickets, user)
+        done = _apply_bulk(action, form.cleaned_data, tickets, user, skipped=skipped)
     except TicketError as exc:
         messages.error(request, str(exc))
         return redirect(_back(request))
     except (ValueError, LookupError):
         messages.error(request, _("Choose a value for this action."))
         return redirect(_back(request))
-    _report_bulk(request, selected=len(ids), allowed=len(tickets), changed=done)
+    _report_bulk(request, selected=len(ids), allowed=len(tickets) - len(skipped), changed=done)
+    if skipped:
+        messages.warning(request, ngettext(
+            "%(n)d ticket was left open: %(why)s", "%(n)d tickets were left open: %(why)s", len(skipped)) % {
+            "n": len(skipped), "why": "; ".join(f"#{number}: {why}" for number, why in sorted(skipped.items()))})
     return redirect(_back(request))
 
 
@@ -169,7 +174,7 @@ def _report_bulk(request: HttpRequest, *, selected: int, allowed: int, changed: 
     """Say what a bulk action did: how many changed, how many already were so, how many were not yours."""
     unchanged = allowed - changed
     refused = selected - allowed
-    if changed == 0:
+    if changed == 0 and allowed:
         messages.info(request, ngettext(
             "Nothing changed: the selected ticket already had that value.",
             "Nothing changed: the %(n)d selected tickets already had that value.", allowed) % {"n": allowed})
@@ -185,8 +190,16 @@ def _report_bulk(request: HttpRequest, *, selected: int, allowed: int, changed: 
             "%(n)d selected tickets are not in your departments and were left alone.", refused) % {"n": refused})
 
 
-def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) -> int:
-    """Apply the action to each ticket; return how many tickets it changed."""
+def _closable(tickets: list[Ticket], skipped: dict[int, str]) -> list[Ticket]:
+    """Leave out the tickets that must stay open (close guards: one query for the lot), noting why."""
+    blocked = services.close_blockers(t.pk for t in tickets)
+    skipped.update(blocked)
+    return [t for t in tickets if t.pk not in blocked]
+
+
+def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object, *, skipped: dict[int, str]) -> int:
+    """Apply the action to each ticket; return how many tickets it changed. Tickets that may not
+    close now are left alone and listed in `skipped` with the reason."""
     if action == "merge":
         if len(tickets) < 2:
             raise TicketError(_("Select at least two tickets to merge."))
@@ -194,7 +207,7 @@ def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) ->
         services.merge_tickets(target=target, sources=sources, actor=user)
         return len(tickets)
     if action == "close":
-        todo = [t for t in tickets if t.closed_at is None]
+        todo = _closable([t for t in tickets if t.closed_at is None], skipped)
         for ticket in todo:
             services.close_ticket(ticket=ticket, actor=user)
         return len(todo)
@@ -210,6 +223,9 @@ def _apply_bulk(action: str, data: dict, tickets: list[Ticket], user: object) ->
     if action == "status":
         status = TicketStatus.objects.get(slug=data["status"])
         todo = [t for t in tickets if t.status_id != status.pk]
+        if status.is_closed:
+            todo = [t for t in todo if t.closed_at is not None] + _closable(
+                [t for t in todo if t.closed_at is None], skipped)
         for ticket in todo:
             services.change_status(ticket=ticket, status=status, actor=user)
         return len(todo)

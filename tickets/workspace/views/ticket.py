@@ -5,6 +5,7 @@ Every view gets its ticket through queries.get_ticket_for_agent (404 when not vi
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -76,6 +77,8 @@ def _page(
         "is_follower": queries.is_follower(user=user, ticket=ticket),
         "can_reply": is_member or ticket.department.followers_can_reply,
         "escalation": queries.ticket_escalation(ticket=ticket),
+        # Why it may not close yet (a delivery return on its way): said before the agent tries.
+        "close_blocker": services.close_blocker(ticket.pk) if ticket.closed_at is None else None,
         "task_form": task_form or TaskForm(config=config, all_departments=departments),
         "properties_form": PropertiesForm(
             initial={"status": ticket.status_id, "priority": ticket.priority_id, "service": ticket.service_id,
@@ -307,10 +310,15 @@ def update_properties(request: HttpRequest, number: int) -> HttpResponse:
     priority = next(p for p in config.priorities if p.pk == data["priority"])
     service = next((s for s in config.services if s.pk == data["service"]), None)
     assignee = next((u for u in config.staff if u.pk == data["assignee"]), None)
-    services.change_priority(ticket=ticket, priority=priority, actor=user)
-    services.change_service(ticket=ticket, service=service, actor=user)
-    services.assign(ticket=ticket, assignee=assignee, actor=user)
-    services.change_status(ticket=ticket, status=status, actor=user)
+    try:
+        with transaction.atomic():  # all or nothing: a refused close leaves every field as it was
+            services.change_priority(ticket=ticket, priority=priority, actor=user)
+            services.change_service(ticket=ticket, service=service, actor=user)
+            services.assign(ticket=ticket, assignee=assignee, actor=user)
+            services.change_status(ticket=ticket, status=status, actor=user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(ticket)
     messages.success(request, _("Ticket updated."))
     return redirect(ticket)
 
