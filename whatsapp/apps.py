@@ -16,4 +16,5 @@ class WhatsappConfig(AppConfig):
 
         channels.register("whatsapp", sending.send_ticket_reply)
         register_action("send_whatsapp_template", gettext_lazy("Send a WhatsApp template (event mapping)"),
-                        run=event_templates.run_action, validate=event_templates.validate_action)
+                        run=event_templates.run_action, validate=event_templates.validate_action,
+                        params=event_templates.ACTION_PARAMS)

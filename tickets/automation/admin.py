@@ -1,12 +1,12 @@
 """Admin for SLA configuration (business calendars, SLA policies), automation rules with their
 run log, and notification preferences. Imported by tickets/admin/__init__.py."""
 
+from django import forms
 from django.contrib import admin
-from django.db.models import JSONField
-from django.forms import Textarea
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from tickets.automation.editor import RuleJSONWidget
 from tickets.automation.registry import available_actions
 from tickets.models import (
     AutomationRule,
@@ -48,20 +48,41 @@ class SLAPolicyAdmin(admin.ModelAdmin):
     inlines = [SLATargetInline]
 
 
+class AutomationRuleForm(forms.ModelForm):
+    """Conditions and actions as JSON textareas that static/js/rule_editor.js turns into rows; the
+    validation messages of tickets.automation.schema are also handed to the rows they name."""
+
+    class Meta:
+        model = AutomationRule
+        fields = ["name", "order", "is_active", "trigger", "hours", "days", "delay_minutes", "trigger_status",
+                  "conditions", "actions"]
+        widgets = {"conditions": RuleJSONWidget("conditions"), "actions": RuleJSONWidget("actions")}
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        for name in ("conditions", "actions"):
+            if name in self.fields and name in self.errors:
+                self.fields[name].widget.errors = list(self.errors[name])
+
+
 @admin.register(AutomationRule)
 class AutomationRuleAdmin(admin.ModelAdmin):
+    form = AutomationRuleForm
     list_display = ["name", "trigger", "order", "is_active"]
     list_editable = ["order", "is_active"]
     list_filter = ["is_active", "trigger"]
     search_fields = ["name"]
     readonly_fields = ["available_actions", "recent_runs"]
-    formfield_overrides = {JSONField: {"widget": Textarea(attrs={"rows": 8, "cols": 100, "class": "vLargeTextField"})}}
     fieldsets = [
         (None, {"fields": ["name", "order", "is_active"]}),
         (_("Trigger"), {"fields": ["trigger", "hours", "days", "delay_minutes", "trigger_status"]}),
         (_("Conditions and actions"), {"fields": ["conditions", "actions", "available_actions"]}),
         (_("Log"), {"fields": ["recent_runs"]}),
     ]
+
+    class Media:
+        js = ["js/rule_editor.js"]
+        css = {"all": ["css/rule_editor.css"]}
 
     @admin.display(description=_("Actions you can use"))
     def available_actions(self, obj: AutomationRule | None) -> str:

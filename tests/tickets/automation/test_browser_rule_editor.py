@@ -1,0 +1,96 @@
+"""A manager builds an automation rule in the admin with the row editor, without typing JSON,
+and the saved rule is what the engine runs (Debian's Chromium via Playwright, live server)."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import ContactFactory, DepartmentFactory, ManagerFactory, priority
+from tickets import services
+from tickets.models import AutomationRule, AutomationRun, TicketMessage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_builds_a_rule_with_rows_and_the_engine_runs_it(live_server, browser):
+    """Add a condition row (priority is Urgent) and two action rows (a note with its text, a
+    status), save; the stored JSON is the engine's and the rule fires on a matching ticket only."""
+    support = DepartmentFactory(name="Customer Support", email="support@company.com")
+    ManagerFactory(email="mara@company.com", full_name="Mara Manager", is_superuser=True)
+    AutomationRule.objects.update(is_active=False)  # only the new rule acts on the tickets below
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff/login/")
+    page.fill("#id_username", "mara@company.com")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/**")
+    page.goto(f"{live_server.url}/admin/tickets/automationrule/add/")
+
+    page.get_by_label("Name:").fill("Urgent tickets: note and start")
+    page.get_by_label("Trigger:").select_option("ticket_created")
+
+    # The JSON textareas give way to rows; no JSON is typed below.
+    conditions = page.locator("#id_conditions-editor")
+    actions = page.locator("#id_actions-editor")
+    expect(page.locator("#id_conditions")).to_be_hidden()
+    expect(page.locator("#id_actions")).to_be_hidden()
+    expect(conditions.get_by_text("No conditions")).to_be_visible()
+
+    conditions.get_by_role("button", name="Add condition").click()
+    condition = conditions.get_by_role("group", name="Condition 1")
+    expect(condition.get_by_label("Field", exact=True)).to_be_focused()
+    condition.get_by_label("Field", exact=True).select_option("priority")
+    expect(condition.get_by_label("Operator")).to_have_value("in")
+    condition.get_by_label("Urgent", exact=True).check()
+
+    # Keyboard: the add button works with Enter and focus goes to the new row's first input.
+    actions.get_by_role("button", name="Add action").focus()
+    page.keyboard.press("Enter")
+    first = actions.get_by_role("group", name="Action 1")
+    expect(first.get_by_label("Action", exact=True)).to_be_focused()
+    first.get_by_label("Action", exact=True).select_option("add_note")
+    first.get_by_label("Note text").fill("Urgent ticket #{ticket_number}: call the customer back")
+    actions.get_by_role("button", name="Add action").click()
+    second = actions.get_by_role("group", name="Action 2")
+    second.get_by_label("Action", exact=True).select_option("set_status")
+    second.get_by_label("Status").select_option(label="In Progress")
+    # Plugins' actions are offered too, with their parameters.
+    expect(second.get_by_label("Action", exact=True).locator("option[value=send_survey]")).to_have_count(1)
+    expect(second.get_by_label("Action", exact=True).locator("option[value=send_whatsapp_template]")).to_have_count(1)
+
+    page.screenshot(path="/tmp/h2_rule_editor.png", full_page=True)
+
+    # Power users: the JSON the rows wrote, and back to the rows.
+    conditions.get_by_role("button", name="Edit as JSON").click()
+    expect(page.locator("#id_conditions")).to_be_visible()
+    expect(page.locator("#id_conditions")).to_have_value('[{"field":"priority","in":["Urgent"]}]')
+    conditions.get_by_role("button", name="Edit as rows").click()
+    expect(page.locator("#id_conditions")).to_be_hidden()
+    expect(condition.get_by_label("Urgent", exact=True)).to_be_checked()
+
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Urgent tickets: note and start")
+    context.close()
+
+    rule = AutomationRule.objects.get(name="Urgent tickets: note and start")
+    assert rule.trigger == "ticket_created"
+    assert rule.conditions == [{"field": "priority", "in": ["Urgent"]}]
+    assert rule.actions == [
+        {"action": "add_note", "text": "Urgent ticket #{ticket_number}: call the customer back"},
+        {"action": "set_status", "status": "in-progress"},
+    ]
+
+    # The engine runs it through its usual entry point (the ticket_created event on commit).
+    urgent = services.open_ticket(subject="Server down", body_text="Nothing works", department=support,
+                                  contact=ContactFactory(), priority=priority("Urgent"))
+    low = services.open_ticket(subject="Typo on invoice", body_text="Small thing", department=support,
+                               contact=ContactFactory(), priority=priority("Low"))
+    run = AutomationRun.objects.get(rule=rule)
+    assert run.ticket_id == urgent.pk and run.state == "done", run.error
+    urgent.refresh_from_db()
+    assert urgent.status.slug == "in-progress"
+    assert urgent.messages.filter(kind=TicketMessage.Kind.NOTE,
+                                  body_text=f"Urgent ticket #{urgent.pk}: call the customer back").exists()
+    assert not AutomationRun.objects.filter(rule=rule, ticket=low).exists()
