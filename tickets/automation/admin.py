@@ -3,6 +3,8 @@ run log, and notification preferences. Imported by tickets/admin/__init__.py."""
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +20,7 @@ from tickets.models import (
     SLAPolicy,
     SLATarget,
 )
+from tickets.sla.units import TargetHoursForm, format_hours
 
 
 class BusinessHoursInline(admin.TabularInline):
@@ -36,16 +39,35 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
     inlines = [BusinessHoursInline, HolidayInline]
 
 
+class SLATargetForm(TargetHoursForm):
+    """A policy's targets in hours (business hours), stored in minutes like the priorities'."""
+
+    class Meta:
+        model = SLATarget
+        fields = ["priority"]
+
+
 class SLATargetInline(admin.TabularInline):
     model = SLATarget
+    form = SLATargetForm
+    fields = ["priority", "first_response_hours", "resolution_hours"]
     extra = 0
 
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "tier", "is_active"]
+    list_display = ["name", "tier", "is_active", "targets_in_hours"]
     list_filter = ["is_active"]
     inlines = [SLATargetInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SLAPolicy]:
+        targets = SLATarget.objects.select_related("priority").order_by("-priority__level")
+        return super().get_queryset(request).prefetch_related(Prefetch("targets", queryset=targets))
+
+    @admin.display(description=_("targets (hours): first response / resolution"))
+    def targets_in_hours(self, obj: SLAPolicy) -> str:
+        return " · ".join(f"{t.priority.name} {format_hours(t.first_response_minutes)} / "
+                          f"{format_hours(t.resolution_minutes)}" for t in obj.targets.all()) or "—"
 
 
 class AutomationRuleForm(forms.ModelForm):
