@@ -186,7 +186,7 @@
     var control;
     var present = value !== undefined && value !== null;
     if (p.kind === "textarea" || p.kind === "lines") {
-      control = el("textarea", { rows: 3, cols: 60, class: "re-text" });
+      control = el("textarea", { rows: p.kind === "lines" ? 3 : 4, cols: 60, class: "re-text" });
       if (present) control.value = Array.isArray(value) ? value.join("\n") : String(value);
     } else if (p.kind === "choice") {
       control = el("select", { class: "re-param-select" });

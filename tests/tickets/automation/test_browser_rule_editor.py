@@ -106,3 +106,41 @@ def test_manager_builds_a_rule_with_rows_and_the_engine_runs_it(live_server, bro
     assert urgent.messages.filter(kind=TicketMessage.Kind.NOTE,
                                   body_text=f"Urgent ticket #{urgent.pk}: call the customer back").exists()
     assert not AutomationRun.objects.filter(rule=rule, ticket=low).exists()
+
+
+def test_every_seeded_rule_opens_as_rows_and_saves_unchanged(live_server, browser):
+    """The seeded rules are shown as rows (not the JSON fallback), with their values selected, and
+    saving one untouched keeps its JSON; moving an action row down changes only the order."""
+    ManagerFactory(email="mara@company.com", full_name="Mara Manager", is_superuser=True)
+    before = {r.pk: (r.conditions, r.actions) for r in AutomationRule.objects.all()}
+    assert len(before) >= 4
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff/login/")
+    page.fill("#id_username", "mara@company.com")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/**")
+    for pk, (conditions, actions) in before.items():
+        page.goto(f"{live_server.url}/admin/tickets/automationrule/{pk}/change/")
+        expect(page.locator("#id_actions")).to_be_hidden()
+        expect(page.locator("#id_actions-editor .re-notice")).to_be_hidden()
+        expect(page.locator("#id_actions-editor .re-row")).to_have_count(len(actions))
+        expect(page.locator("#id_conditions-editor .re-row")).to_have_count(len(conditions))
+        page.locator("input[name=_continue]").click()
+        expect(page.locator(".messagelist .success")).to_be_visible()
+        rule = AutomationRule.objects.get(pk=pk)
+        assert (rule.conditions, rule.actions) == (conditions, actions)
+
+    rule = AutomationRule.objects.get(name__icontains="first response is late")
+    page.goto(f"{live_server.url}/admin/tickets/automationrule/{rule.pk}/change/")
+    first = page.locator("#id_actions-editor").get_by_role("group", name="Action 1")
+    expect(first.get_by_label("Action", exact=True)).to_have_value(rule.actions[0]["action"])
+    first.get_by_role("button", name="Move down: action 1").click()
+    page.screenshot(path="/tmp/h2_rule_editor_seeded.png", full_page=True)
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    context.close()
+    moved = AutomationRule.objects.get(pk=rule.pk).actions
+    assert moved == [rule.actions[1], rule.actions[0], *rule.actions[2:]]
