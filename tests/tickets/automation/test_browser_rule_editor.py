@@ -11,6 +11,15 @@ from tickets import services
 from tickets.models import AutomationRule, AutomationRun, TicketMessage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CSP_WORDS = ("Content Security Policy", "Content-Security-Policy", "unsafe-eval", "EvalError", "evalDisallowed")
+
+
+def _watch(page) -> list[str]:
+    """Collect script errors and CSP violations the page reports."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if any(w in msg.text for w in CSP_WORDS) else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems
 
 
 def test_manager_builds_a_rule_with_rows_and_the_engine_runs_it(live_server, browser):
@@ -23,6 +32,7 @@ def test_manager_builds_a_rule_with_rows_and_the_engine_runs_it(live_server, bro
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    problems = _watch(page)
     page.goto(f"{live_server.url}/staff/login/")
     page.fill("#id_username", "mara@company.com")
     page.fill("#id_password", "pw")
@@ -85,6 +95,7 @@ def test_manager_builds_a_rule_with_rows_and_the_engine_runs_it(live_server, bro
     page.locator("input[name=_save]").click()
     expect(page.locator(".messagelist .success")).to_contain_text("Urgent tickets: note and start")
     context.close()
+    assert problems == []
 
     rule = AutomationRule.objects.get(name="Urgent tickets: note and start")
     assert rule.trigger == "ticket_created"
@@ -117,6 +128,7 @@ def test_every_seeded_rule_opens_as_rows_and_saves_unchanged(live_server, browse
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
+    problems = _watch(page)
     page.goto(f"{live_server.url}/staff/login/")
     page.fill("#id_username", "mara@company.com")
     page.fill("#id_password", "pw")
@@ -142,5 +154,6 @@ def test_every_seeded_rule_opens_as_rows_and_saves_unchanged(live_server, browse
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist .success")).to_be_visible()
     context.close()
+    assert problems == []
     moved = AutomationRule.objects.get(pk=rule.pk).actions
     assert moved == [rule.actions[1], rule.actions[0], *rule.actions[2:]]
