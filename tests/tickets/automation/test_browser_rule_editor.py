@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.factories import ContactFactory, DepartmentFactory, ManagerFactory, priority
 from tickets import services
-from tickets.models import AutomationRule, AutomationRun, TicketMessage
+from tickets.models import AutomationRule, AutomationRun, CustomField, TicketMessage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CSP_WORDS = ("Content Security Policy", "Content-Security-Policy", "unsafe-eval", "EvalError", "evalDisallowed")
@@ -157,3 +157,75 @@ def test_every_seeded_rule_opens_as_rows_and_saves_unchanged(live_server, browse
     assert problems == []
     moved = AutomationRule.objects.get(pk=rule.pk).actions
     assert moved == [rule.actions[1], rule.actions[0], *rule.actions[2:]]
+
+
+def test_every_kind_of_row_writes_the_engines_json(live_server, browser):
+    """Custom field, assignee and business-hours conditions, a department "is none of", and a
+    plugin's action (WhatsApp template: event and parameter lines) plus a task due in 1.5 h."""
+    CustomField.objects.create(name="Module", slug="module", field_type="dropdown", options="Invoicing\nStock")
+    DepartmentFactory(name="Sales", email="sales@company.com")
+    ManagerFactory(email="mara@company.com", full_name="Mara Manager", is_superuser=True)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems = _watch(page)
+    page.goto(f"{live_server.url}/staff/login/")
+    page.fill("#id_username", "mara@company.com")
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/**")
+    page.goto(f"{live_server.url}/admin/tickets/automationrule/add/")
+    page.get_by_label("Name:").fill("Every kind")
+    page.get_by_label("Trigger:").select_option("customer_replied")
+
+    conditions = page.locator("#id_conditions-editor")
+    add_condition = conditions.get_by_role("button", name="Add condition")
+    add_condition.click()
+    row = conditions.get_by_role("group", name="Condition 1")
+    row.get_by_label("Field", exact=True).select_option("custom_field")
+    row.get_by_label("Which field").select_option(label="Module")
+    row.get_by_label("Value", exact=True).fill("Invoicing")
+    add_condition.click()
+    row = conditions.get_by_role("group", name="Condition 2")
+    row.get_by_label("Field", exact=True).select_option("assignee")
+    row.get_by_label("Operator").select_option(label="is not set")
+    add_condition.click()
+    row = conditions.get_by_role("group", name="Condition 3")
+    row.get_by_label("Field", exact=True).select_option("department")
+    row.get_by_label("Operator").select_option("not_in")
+    row.get_by_label("Sales", exact=True).check()
+    add_condition.click()
+    conditions.get_by_role("group", name="Condition 4").get_by_label("Field", exact=True).select_option(
+        "business_hours")
+    add_condition.click()
+    conditions.get_by_role("button", name="Remove condition 5").click()
+    expect(conditions.locator(".re-row")).to_have_count(4)
+
+    actions = page.locator("#id_actions-editor")
+    actions.get_by_role("button", name="Add action").click()
+    row = actions.get_by_role("group", name="Action 1")
+    row.get_by_label("Action", exact=True).select_option("send_whatsapp_template")
+    row.get_by_label("Event (its mapping names the template)").select_option("ticket_created")
+    row.get_by_label("Template parameters").fill("[name]\n[ID]\n")
+    actions.get_by_role("button", name="Add action").click()
+    row = actions.get_by_role("group", name="Action 2")
+    row.get_by_label("Action", exact=True).select_option("create_task")
+    row.get_by_label("Task title").fill("Call {contact_first_name}")
+    row.get_by_label("Due in (hours)").fill("1.5")
+    row.get_by_label("Assign the task to").select_option("department")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist .success")).to_contain_text("Every kind")
+    context.close()
+    assert problems == []
+
+    rule = AutomationRule.objects.get(name="Every kind")
+    assert rule.conditions == [
+        {"field": "custom_field", "slug": "module", "value": "Invoicing"},
+        {"field": "assignee", "set": False},
+        {"field": "department", "not_in": ["Sales"]},
+        {"field": "business_hours", "value": True},
+    ]
+    assert rule.actions == [
+        {"action": "send_whatsapp_template", "event": "ticket_created", "parameters": ["[name]", "[ID]"]},
+        {"action": "create_task", "title": "Call {contact_first_name}", "due_hours": 1.5, "assign_to": "department"},
+    ]
