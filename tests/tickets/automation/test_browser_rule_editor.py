@@ -153,10 +153,22 @@ def test_every_seeded_rule_opens_as_rows_and_saves_unchanged(live_server, browse
     page.screenshot(path="/tmp/h2_rule_editor_seeded.png", full_page=True)
     page.locator("input[name=_continue]").click()
     expect(page.locator(".messagelist .success")).to_be_visible()
-    context.close()
-    assert problems == []
     moved = AutomationRule.objects.get(pk=rule.pk).actions
     assert moved == [rule.actions[1], rule.actions[0], *rule.actions[2:]]
+
+    # Power users type JSON; what the rows cannot show stays JSON, and the server says what is wrong.
+    conditions = page.locator("#id_conditions-editor")
+    conditions.get_by_role("button", name="Edit as JSON").click()
+    page.locator("#id_conditions").fill('[{"field": "colour", "in": ["red"]}]')
+    conditions.get_by_role("button", name="Edit as rows").click()
+    expect(conditions.locator(".re-notice")).to_contain_text("cannot be shown as rows")
+    expect(page.locator("#id_conditions")).to_be_visible()
+    page.locator("input[name=_continue]").click()
+    expect(page.locator(".errorlist")).to_contain_text("Condition 1: unknown field “colour”")
+    expect(page.locator("#id_conditions")).to_have_value('[{"field": "colour", "in": ["red"]}]')
+    context.close()
+    assert problems == []
+    assert AutomationRule.objects.get(pk=rule.pk).conditions == []
 
 
 def test_every_kind_of_row_writes_the_engines_json(live_server, browser):
