@@ -423,8 +423,19 @@
       changed();
       row.first.focus();
     });
-    body.addEventListener("change", changed);
-    body.addEventListener("input", changed);
+    function edited(event) {
+      /* The server's message was about the row as it was: once the row changes, it goes. */
+      rows.forEach(function (r) {
+        if (!r.node.contains(event.target) || r.error.hidden) return;
+        r.error.hidden = true;
+        r.node.classList.remove("re-invalid");
+        r.first.removeAttribute("aria-invalid");
+      });
+      changed();
+    }
+
+    body.addEventListener("change", edited);
+    body.addEventListener("input", edited);
     toggle.addEventListener("click", function () {
       if (body.hidden) {
         try {
