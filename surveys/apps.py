@@ -13,7 +13,7 @@ class SurveysConfig(AppConfig):
         from tickets.reports.sources import register_survey_source
 
         register_action("send_survey", _("Send the satisfaction survey"), run=actions.run_send_survey,
-                        validate=actions.validate_send_survey)
+                        validate=actions.validate_send_survey, params=[])
         register_survey_source(report_figures, results_url="/staff/surveys/")
         # Each answer is written on the client's Activity tab (surveys.services.submit_response).
         from crm import activity

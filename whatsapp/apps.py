@@ -28,7 +28,8 @@ class WhatsappConfig(AppConfig):
 
         channels.register("whatsapp", sending.send_ticket_reply)
         register_action("send_whatsapp_template", gettext_lazy("Send a WhatsApp template (event mapping)"),
-                        run=event_templates.run_action, validate=event_templates.validate_action)
+                        run=event_templates.run_action, validate=event_templates.validate_action,
+                        params=event_templates.ACTION_PARAMS)
         activity.register_kind("whatsapp", gettext_lazy("WhatsApp"))
         crm_events.invoice_issued.connect(invoice_events.on_invoice_event, dispatch_uid="whatsapp.invoice_issued")
         crm_events.payment_confirmed.connect(invoice_events.on_invoice_event, dispatch_uid="whatsapp.payment_confirmed")

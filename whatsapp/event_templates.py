@@ -15,9 +15,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from crm.models import Contact
 from tickets import services as ticket_services
+from tickets.automation.registry import Param
 from tickets.models import Ticket
 from whatsapp import sending
 from whatsapp.models import Conversation, EventMapping, MessageTemplate, PhoneNumber
@@ -97,6 +99,21 @@ def send_for_ticket(*, ticket: Ticket, event: str = "", template_name: str = "",
     ticket_services.note_history(ticket=ticket, note=_("WhatsApp template %(t)s queued to +%(wa)s: %(body)s")
                                  % {"t": template.name, "wa": conversation.wa_id, "body": message.body[:300]})
     return _("WhatsApp template %(t)s queued") % {"t": template.name}
+
+
+def template_choices() -> list[tuple[str, str]]:
+    names = MessageTemplate.objects.order_by("name").values_list("name", flat=True).distinct()
+    return [(name, name) for name in names]
+
+
+# What the admin's rule editor offers (tickets.automation.registry.Param).
+ACTION_PARAMS = [
+    Param("event", gettext_lazy("Event (its mapping names the template)"), kind="choice",
+          choices=EventMapping.Event.choices),
+    Param("template", gettext_lazy("Or this template"), kind="suggest", choices=template_choices),
+    Param("parameters", gettext_lazy("Template parameters"), kind="lines",
+          help=gettext_lazy("One per line, in {{1}}, {{2}} order; empty: the event mapping's.")),
+]
 
 
 def validate_action(params: dict[str, Any]) -> None:

@@ -1,7 +1,6 @@
 """Admin for the configuration rows: departments, statuses, priorities, services, custom fields,
 predefined replies and spam filters."""
 
-from decimal import Decimal
 from string import Formatter
 
 from django import forms
@@ -27,6 +26,7 @@ from tickets.models import (
     SpamFilter,
     TicketStatus,
 )
+from tickets.sla.units import TargetHoursForm, format_hours
 
 
 def colour_swatch(colour: str) -> str:
@@ -37,11 +37,7 @@ def badge(colour: str, label: str) -> str:
     return render_to_string("tickets/admin/_badge.html", {"colour": colour, "label": label})
 
 
-def hours(minutes: int | None) -> str:
-    if minutes is None:
-        return "—"
-    value = minutes / 60
-    return f"{value:g} h"
+hours = format_hours  # minutes shown in hours, as the forms take them (tickets.sla.units)
 
 
 class OneDefaultForm(forms.ModelForm):
@@ -194,41 +190,13 @@ class TicketStatusAdmin(RefuseDeleteWhileUsed):
         services.delete_status(status=obj)
 
 
-class PriorityForm(OneDefaultForm):
+class PriorityForm(OneDefaultForm, TargetHoursForm):
     """Targets in hours, as the list shows them (stored in minutes)."""
-
-    first_response_hours = forms.DecimalField(
-        label=_("first response target (hours)"), min_value=Decimal("0.05"), max_digits=8, decimal_places=2,
-        help_text=_("In hours: 0.5 = 30 minutes, 4 = 4 hours, 24 = one day."),
-    )
-    resolution_hours = forms.DecimalField(
-        label=_("resolution target (hours)"), min_value=Decimal("0.05"), max_digits=8, decimal_places=2,
-        help_text=_("In hours: 24 = one day, 72 = three days."),
-    )
 
     class Meta:
         model = Priority
         fields = ("name", "level", "colour", "is_default")
         widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("first_response", "resolution"):
-            minutes = getattr(self.instance, f"{name}_minutes", None)
-            if minutes:
-                self.fields[f"{name}_hours"].initial = Decimal(minutes) / 60
-
-    def clean(self) -> dict:
-        data = super().clean()
-        first, resolution = data.get("first_response_hours"), data.get("resolution_hours")
-        if first is not None and resolution is not None:
-            if resolution < first:
-                self.add_error("resolution_hours",
-                               _("The resolution target cannot be shorter than the first response."))
-            else:
-                self.instance.first_response_minutes = int(round(first * 60))
-                self.instance.resolution_minutes = int(round(resolution * 60))
-        return data
 
 
 @admin.register(Priority)
@@ -248,11 +216,11 @@ class PriorityAdmin(RefuseDeleteWhileUsed):
     def swatch(self, obj: Priority) -> str:
         return colour_swatch(obj.colour)
 
-    @admin.display(description=_("first response target"), ordering="first_response_minutes")
+    @admin.display(description=_("first response target (hours)"), ordering="first_response_minutes")
     def first_response_target(self, obj: Priority) -> str:
         return hours(obj.first_response_minutes)
 
-    @admin.display(description=_("resolution target"), ordering="resolution_minutes")
+    @admin.display(description=_("resolution target (hours)"), ordering="resolution_minutes")
     def resolution_target(self, obj: Priority) -> str:
         return hours(obj.resolution_minutes)
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tickets import services
-from tickets.automation.registry import ActionContext, register_action
+from tickets.automation.registry import ActionContext, Param, register_action
 from tickets.models import (
     AutomationRule,
     Department,
@@ -297,18 +297,86 @@ def run_create_task(ctx: ActionContext) -> str:
     return _("task “%(t)s” created") % {"t": task.title}
 
 
+# --- what the admin's rule editor offers for each parameter -----------------------------------
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return list(TicketStatus.objects.order_by("order", "name").values_list("slug", "name"))
+
+
+def priority_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in Priority.objects.order_by("-level").values_list("name", flat=True)]
+
+
+def department_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in Department.objects.order_by("name").values_list("name", flat=True)]
+
+
+def assign_choices() -> list[tuple[str, str]]:
+    staff = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("email")
+    return [("round_robin", _("Round-robin")), ("least_loaded", _("Least loaded")),
+            *((email, email) for email in staff.values_list("email", flat=True))]
+
+
+def reply_choices() -> list[tuple[str, str]]:
+    titles = PredefinedReply.objects.filter(is_active=True).order_by("title").values_list("title", flat=True)
+    return [(title, title) for title in titles]
+
+
+STATUS = Param("status", gettext_lazy("Status"), kind="choice", choices=status_choices, required=True)
+PRIORITY = Param("priority", gettext_lazy("Priority"), kind="choice", choices=priority_choices, required=True)
+DEPARTMENT = Param("department", gettext_lazy("Department"), kind="choice", choices=department_choices,
+                   required=True)
+ACTION_PARAMS = {
+    "set_status": [STATUS],
+    "set_priority": [PRIORITY],
+    "set_department": [DEPARTMENT],
+    "assign": [
+        Param("to", gettext_lazy("Assign to"), kind="suggest", choices=assign_choices, required=True,
+              help=gettext_lazy("round_robin, least_loaded or a staff member's email")),
+        Param("department", gettext_lazy("Among the agents of"), kind="choice", choices=department_choices,
+              help=gettext_lazy("empty: the ticket's department")),
+    ],
+    "add_note": [Param("text", gettext_lazy("Note text"), kind="textarea", required=True,
+                       help=gettext_lazy("Merge fields such as {ticket_number} are filled in."))],
+    "email_customer": [
+        Param("template", gettext_lazy("Predefined reply"), kind="choice", choices=reply_choices),
+        Param("body", gettext_lazy("Or this text"), kind="textarea"),
+    ],
+    "email_staff": [
+        Param("to", gettext_lazy("To"), kind="choice", required=True,
+              choices=[("assignee", gettext_lazy("The assignee")), ("department", gettext_lazy("The department")),
+                       ("managers", gettext_lazy("The managers")),
+                       ("assignee_or_department", gettext_lazy("The assignee, else the department"))]),
+        Param("subject", gettext_lazy("Subject"), required=True),
+        Param("body", gettext_lazy("Body"), kind="textarea", help=gettext_lazy("empty: the subject")),
+        Param("kind", gettext_lazy("Notification kind"), kind="choice", choices=NotificationKind.choices),
+    ],
+    "create_task": [
+        Param("title", gettext_lazy("Task title"), required=True),
+        Param("description", gettext_lazy("Description"), kind="textarea"),
+        Param("due_hours", gettext_lazy("Due in (hours)"), kind="number"),
+        Param("assign_to", gettext_lazy("Assign the task to"), kind="choice",
+              choices=[("assignee", gettext_lazy("The ticket's assignee")),
+                       ("department", gettext_lazy("The department"))]),
+    ],
+}
+
+
 def register_builtin_actions() -> None:
-    register_action("set_status", gettext_lazy("Set status"), run=run_set_status, validate=validate_set_status)
+    register_action("set_status", gettext_lazy("Set status"), run=run_set_status, validate=validate_set_status,
+                    params=ACTION_PARAMS["set_status"])
     register_action("set_priority", gettext_lazy("Set priority"), run=run_set_priority,
-                    validate=validate_set_priority)
+                    validate=validate_set_priority, params=ACTION_PARAMS["set_priority"])
     register_action("set_department", gettext_lazy("Set department"), run=run_set_department,
-                    validate=validate_set_department)
+                    validate=validate_set_department, params=ACTION_PARAMS["set_department"])
     register_action("assign", gettext_lazy("Assign (agent, round-robin or least-loaded)"), run=run_assign,
-                    validate=validate_assign)
-    register_action("add_note", gettext_lazy("Add an internal note"), run=run_add_note, validate=validate_add_note)
+                    validate=validate_assign, params=ACTION_PARAMS["assign"])
+    register_action("add_note", gettext_lazy("Add an internal note"), run=run_add_note, validate=validate_add_note,
+                    params=ACTION_PARAMS["add_note"])
     register_action("email_customer", gettext_lazy("Email the customer (automatic message)"),
-                    run=run_email_customer, validate=validate_email_customer)
+                    run=run_email_customer, validate=validate_email_customer, params=ACTION_PARAMS["email_customer"])
     register_action("email_staff", gettext_lazy("Email staff (assignee, department, managers)"),
-                    run=run_email_staff, validate=validate_email_staff)
+                    run=run_email_staff, validate=validate_email_staff, params=ACTION_PARAMS["email_staff"])
     register_action("create_task", gettext_lazy("Create a task"), run=run_create_task,
-                    validate=validate_create_task)
+                    validate=validate_create_task, params=ACTION_PARAMS["create_task"])

@@ -234,7 +234,7 @@ def test_survey_rule_runs_once_an_hour_after_close_when_registered(dept, agents,
             engine.sweep_time_rules()
         assert sent == [ticket.pk]
     finally:
-        register_action(real.name, real.label, run=real.run, validate=real.validate)
+        register_action(real.name, real.label, run=real.run, validate=real.validate, params=real.params)
 
 
 @contextmanager
