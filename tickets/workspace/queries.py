@@ -329,7 +329,7 @@ def queue_page(
     filters: QueueFilter,
     after: str = "",
     before: str = "",
-    limit: int = QUEUE_PAGE_SIZE,
+    limit: int | None = None,
     open_status_ids: Sequence[int] = (),
     department_ids: Sequence[int] | None = None,
     now: datetime | None = None,
@@ -344,6 +344,7 @@ def queue_page(
     that cap (an uncorrelated scalar subquery PostgreSQL runs once): no query is added.
     """
     now = now or timezone.now()
+    limit = limit or QUEUE_PAGE_SIZE
     qs = queue_tickets(
         user=user, filters=filters, now=now, open_status_ids=open_status_ids, department_ids=department_ids
     )
