@@ -1,12 +1,13 @@
 """The queue at 1440x900 in a real browser: filters folded into one line, compact rows and a
-hidden column, kept for the agent across visits."""
+hidden column, kept for the agent across visits; and "View as the customer" from a contact."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import DepartmentFactory, StaffFactory, TicketFactory
+from tests.factories import DepartmentFactory, PortalContactFactory, StaffFactory, TicketFactory
+from tickets import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,3 +53,30 @@ def test_agent_switches_to_compact_rows_and_hides_a_column(live_server, page):
     page.goto(f"{live_server.url}/staff/tickets/?view=all")
     expect(page.locator("#queue-table")).to_have_class(re.compile(r"\bcompact\b"))
     expect(page.locator("th[data-column=department]")).to_have_count(0)
+
+
+def test_agent_views_the_portal_as_a_contact_from_the_client_file(live_server, page):
+    """Client file -> Contacts -> View as the customer: the contact's portal list, then a ticket's
+    public thread without the internal note and without a reply box."""
+    support = DepartmentFactory(name="Customer Support", email="support@company.com")
+    agent = StaffFactory(email="lina@company.com", full_name="Lina Agent", departments=[support])
+    ana = PortalContactFactory(first_name="Ana", last_name="Pop", email="ana@client.example",
+                               client__name="Acme Industries")
+    ticket = services.open_ticket(subject="Cannot download my invoice", body_text="The PDF link fails.",
+                                  department=support, contact=ana)
+    services.add_reply(ticket=ticket, body_text="Open Invoices, then the PDF icon.", kind="staff", author=agent)
+    services.add_reply(ticket=ticket, body_text="Internal: customer is on the old plan.", kind="note", author=agent)
+    page.goto(f"{live_server.url}/staff/login/")
+    page.fill("#id_username", agent.email)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/staff/tickets/"))
+
+    page.goto(f"{live_server.url}/staff/clients/{ana.client_id}/?tab=contacts")
+    page.get_by_role("link", name="View as the customer").click()
+    expect(page.locator("#preview-banner")).to_contain_text("Ana Pop sees it")
+    page.get_by_role("link", name="Cannot download my invoice").click()
+    expect(page.locator(".thread")).to_contain_text("Open Invoices, then the PDF icon.")
+    expect(page.locator(".thread")).not_to_contain_text("old plan")
+    expect(page.locator("#reply")).to_have_count(0)
+    expect(page.locator("#preview-banner")).to_contain_text("Ana Pop sees it on the portal")
