@@ -29,7 +29,7 @@ def _login(page, url: str, email: str) -> None:
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_screenshots(live_server, browser, size):
-    """Take the eight screenshots."""
+    """Take the twelve screenshots."""
     support = DepartmentFactory(name="Customer Support", email="support@company.com")
     technical = DepartmentFactory(name="Technical Support", email="tech@company.com")
     agent = StaffFactory(email="lina@company.com", full_name="Lina Agent", departments=[support])
@@ -63,4 +63,13 @@ def test_screenshots(live_server, browser, size):
     _login(page, f"{base}/staff/login/", "mara@company.com")
     page.goto(f"{base}/admin/")
     page.screenshot(path=str(folder / f"admin-{size}.png"))
+    # The L1 agent's queue with a dozen tickets, comfortable then compact (her saved preference).
+    context.clear_cookies()
+    _login(page, f"{base}/staff/login/", "lina@company.com")
+    page.goto(f"{base}/staff/tickets/?view=all")
+    page.screenshot(path=str(folder / f"queue-agent-{size}.png"))
+    services.save_queue_layout(user=agent, density="compact", columns=[
+        "requester", "client", "status", "priority", "assignee", "sla", "updated"])
+    page.goto(f"{base}/staff/tickets/?view=all")
+    page.screenshot(path=str(folder / f"queue-compact-{size}.png"))
     context.close()

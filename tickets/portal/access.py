@@ -13,6 +13,9 @@ through the functions below. The rules, one condition per line:
 - announcements: for customers, current (started, not ended), global or aimed at the contact's
   client.
 
+Staff may look at the portal as a contact sees it ("View as the customer", read only): only the
+tickets they may also see in the workspace, without internal notes (the same public thread).
+
 Anything else is Http404, never 403, so a guessed number tells nothing about what exists.
 """
 
@@ -65,6 +68,48 @@ def get_ticket_for_staff_preview(*, user: object, number: int) -> Ticket:
         )
     try:
         return qs.get(pk=number)
+    except Ticket.DoesNotExist:
+        raise Http404
+
+
+def _staff_scope(*, user: object, qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Narrow `qs` to the tickets this staff member may see in the workspace (as can_see_ticket)."""
+    if user.is_manager:
+        return qs
+    return qs.filter(
+        Q(department__in=user.departments.values("pk"))
+        | Q(pk__in=TicketFollower.objects.filter(user=user).values("ticket_id"))
+    )
+
+
+def get_contact_for_staff_preview(*, user: object, contact_id: int) -> Contact:
+    """Return the contact for "View as the customer" from the client file: staff who may see
+    tickets of the contact's client (managers; staff with at least one of its tickets in their
+    departments or followed); 404 otherwise."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        raise Http404
+    contact = Contact.objects.select_related("client").filter(pk=contact_id).first()
+    if contact is None:
+        raise Http404
+    if not user.is_manager and not _staff_scope(user=user, qs=Ticket.objects.filter(
+            client_id=contact.client_id)).exists():
+        raise Http404
+    return contact
+
+
+def staff_preview_tickets(*, user: object, contact: Contact) -> QuerySet[Ticket]:
+    """Return the contact's portal tickets that this staff member may also see in the workspace."""
+    return _staff_scope(user=user, qs=portal_tickets(contact=contact))
+
+
+def get_ticket_for_contact_preview(*, user: object, contact: Contact, number: int) -> Ticket:
+    """Return one of the contact's portal tickets the staff member may see; 404 otherwise."""
+    try:
+        return (
+            staff_preview_tickets(user=user, contact=contact)
+            .select_related("status", "priority", "department", "service", "contact", "merged_into")
+            .get(pk=number)
+        )
     except Ticket.DoesNotExist:
         raise Http404
 

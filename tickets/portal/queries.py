@@ -86,9 +86,14 @@ def filter_by_status(qs: QuerySet[Ticket], status: str) -> QuerySet[Ticket]:
     return qs
 
 
-def ticket_page(*, contact: Contact, status: str = "", page: object = 1) -> Page:
-    """Return one page of the contact's tickets (client-wide for a primary contact), newest first."""
-    qs = filter_by_status(portal_access.portal_tickets(contact=contact), status)
+def ticket_page(*, contact: Contact, status: str = "", page: object = 1, staff: object = None) -> Page:
+    """Return one page of the contact's tickets (client-wide for a primary contact), newest first.
+
+    With `staff` (a "View as the customer" preview), only those that staff member may see.
+    """
+    base = (portal_access.portal_tickets(contact=contact) if staff is None
+            else portal_access.staff_preview_tickets(user=staff, contact=contact))
+    qs = filter_by_status(base, status)
     qs = qs.select_related("contact").only(*LIST_COLUMNS).order_by("-created_at", "-id")
     result = Paginator(qs, PAGE_SIZE).get_page(page)
     attach_portal_status(result.object_list)

@@ -46,6 +46,7 @@ from tickets.services.config import (  # noqa: F401
     count_predefined_reply_use,
     delete_status,
     save_queue_default,
+    save_queue_layout,
 )
 from tickets.services.conversation import (  # noqa: F401
     add_reply,

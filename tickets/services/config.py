@@ -53,3 +53,15 @@ def save_queue_default(*, user: object, query: str) -> None:
     from tickets.models import QueuePreference
 
     QueuePreference.objects.update_or_create(user=user, defaults={"default_query": query[:2000]})
+
+
+def save_queue_layout(*, user: object, density: str, columns: list[str]) -> None:
+    """Store how the agent's queue looks: row density and the optional columns shown (unknown ones dropped)."""
+    from tickets.models import QueuePreference
+    from tickets.models.workspace import QUEUE_COLUMNS
+
+    if density not in QueuePreference.Density.values:
+        density = QueuePreference.Density.COMFORTABLE
+    chosen = set(columns)
+    ordered = [key for key, _label in QUEUE_COLUMNS if key in chosen]
+    QueuePreference.objects.update_or_create(user=user, defaults={"density": density, "columns": ordered})

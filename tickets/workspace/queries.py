@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -136,6 +138,8 @@ def attach_lookups(tickets: Sequence[Ticket], lookups: Lookups) -> None:
 
 QUEUE_PAGE_SIZE = 50
 STATUS_COUNT_CAP = 1000
+# The queue's "50 of 1,234" counts up to this many matches, then says "1,000+" (as the status counts).
+RESULT_COUNT_CAP = STATUS_COUNT_CAP
 NO_STAFF_REPLY_HOURS = 4
 SLA_DUE_SOON_MINUTES = 60
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -191,6 +195,19 @@ class QueuePage:
     next_cursor: str = ""
     prev_cursor: str = ""
     now: datetime = field(default_factory=timezone.now)
+    # How many tickets match the filters, counted up to `total_cap` (None: not counted).
+    total: int | None = None
+    total_cap: int = 0
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total is not None and self.total > self.total_cap
+
+
+def capped_count_sql(qs: QuerySet[Ticket], cap: int) -> tuple[str, tuple]:
+    """Return SQL counting the rows of `qs`, stopping at cap + 1 (cheap whatever the table's size)."""
+    sql, params = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+    return f"SELECT COUNT(*) FROM ({sql}) capped", params
 
 
 def _text_search(q: str) -> Q:
@@ -312,42 +329,58 @@ def queue_page(
     filters: QueueFilter,
     after: str = "",
     before: str = "",
-    limit: int = QUEUE_PAGE_SIZE,
+    limit: int | None = None,
     open_status_ids: Sequence[int] = (),
     department_ids: Sequence[int] | None = None,
     now: datetime | None = None,
     lookups: Lookups | None = None,
+    count_cap: int = 0,
 ) -> QueuePage:
     """Return one page of the queue after (or before) a cursor, with cursors for its neighbours.
 
     Two queries: the page's keys from the narrow, indexed ticket table alone, then those rows
     with their contact, client and assignee (status, priority and department from `lookups`, or
-    joined when none are given).
+    joined when none are given). With `count_cap`, the keys query also counts the matches up to
+    that cap (an uncorrelated scalar subquery PostgreSQL runs once): no query is added.
     """
     now = now or timezone.now()
+    limit = limit or QUEUE_PAGE_SIZE
     qs = queue_tickets(
         user=user, filters=filters, now=now, open_status_ids=open_status_ids, department_ids=department_ids
     )
     after_c = Cursor.decode(after) if after else None
     before_c = Cursor.decode(before) if before and not after_c else None
+    fields = ["pk"]
+    if count_cap:
+        try:
+            qs = qs.annotate(matches=RawSQL(*capped_count_sql(qs, count_cap)))
+            fields.append("matches")
+        except EmptyResultSet:  # a filter that matches nothing by construction (pk IN ())
+            return QueuePage(rows=[], now=now, total=0, total_cap=count_cap)
     if before_c:
-        keys = list(qs.filter(_before(before_c)).order_by(*QUEUE_ORDER_REVERSED).values_list("pk", flat=True)
-                    [: limit + 1])
-        more_before, more_after = len(keys) > limit, True
-        keys = keys[:limit][::-1]
+        found = list(qs.filter(_before(before_c)).order_by(*QUEUE_ORDER_REVERSED).values_list(*fields)
+                     [: limit + 1])
+        more_before, more_after = len(found) > limit, True
+        found = found[:limit][::-1]
     else:
         if after_c:
             qs = qs.filter(_after(after_c))
-        keys = list(qs.order_by(*QUEUE_ORDER).values_list("pk", flat=True)[: limit + 1])
-        more_before, more_after = after_c is not None, len(keys) > limit
-        keys = keys[:limit]
+        found = list(qs.order_by(*QUEUE_ORDER).values_list(*fields)[: limit + 1])
+        more_before, more_after = after_c is not None, len(found) > limit
+        found = found[:limit]
+    keys = [row[0] for row in found]
+    total = None
+    if count_cap and found:
+        total = found[0][1]
+    elif count_cap and not after_c and not before_c:
+        total = 0  # nothing matches at all (a later page's emptiness says nothing of the count)
     related = ("contact", "client", "assignee") if lookups else (
         "status", "priority", "department", "contact", "client", "assignee")
     by_pk = Ticket.objects.select_related(*related).order_by().in_bulk(keys) if keys else {}
     rows = [by_pk[k] for k in keys if k in by_pk]
     if lookups:
         attach_lookups(rows, lookups)
-    page = QueuePage(rows=rows, now=now)
+    page = QueuePage(rows=rows, now=now, total=total, total_cap=count_cap)
     if rows and more_after:
         page.next_cursor = Cursor.of(rows[-1]).encode()
     if rows and more_before:
@@ -532,11 +565,31 @@ def customer_context(*, user: object, ticket: Ticket, limit: int = 5) -> Custome
     return ctx
 
 
-def saved_queue_query(*, user: object) -> str:
-    """Return the agent's saved default queue filter (a query string), or ''."""
-    from tickets.models import QueuePreference
+@dataclass(frozen=True)
+class QueueLayout:
+    """The agent's queue preferences: saved default filter, row density and chosen columns."""
 
-    return QueuePreference.objects.filter(user=user).values_list("default_query", flat=True).first() or ""
+    default_query: str = ""
+    density: str = "comfortable"
+    columns: tuple[str, ...] = ()
+
+    @property
+    def compact(self) -> bool:
+        return self.density == "compact"
+
+
+def queue_layout(*, user: object) -> QueueLayout:
+    """Return the agent's queue preferences (one query; defaults when never saved)."""
+    from tickets.models import QueuePreference
+    from tickets.models.workspace import DEFAULT_QUEUE_COLUMNS, QUEUE_COLUMNS
+
+    row = QueuePreference.objects.filter(user=user).values_list("default_query", "density", "columns").first()
+    if row is None:
+        return QueueLayout(columns=DEFAULT_QUEUE_COLUMNS)
+    known = {key for key, _label in QUEUE_COLUMNS}
+    chosen = set(row[2]) if isinstance(row[2], list) else set(DEFAULT_QUEUE_COLUMNS)
+    columns = tuple(key for key, _label in QUEUE_COLUMNS if key in chosen and key in known)
+    return QueueLayout(default_query=row[0] or "", density=row[1] or "comfortable", columns=columns)
 
 
 def departments_for(*, user: object) -> list[Department]:

@@ -79,11 +79,25 @@ def _fragment(name: str, context: dict[str, object]) -> SafeString:
     return mark_safe(engines["fragments"].get_template(name).render(context))  # noqa: S308
 
 
+# Comfortable rows show these under the subject; compact rows give them a column of their own.
+SUBJECT_LINE_COLUMNS = ("requester", "client")
+DEFAULT_ROW_COLUMNS = ("requester", "client", "department", "status", "priority", "assignee", "last_reply", "sla")
+
+
+def row_cells(columns: object, compact: bool) -> list[str]:
+    """Return the optional columns that are table cells: all of them in compact rows; in
+    comfortable rows the requester and client are on the subject's second line instead."""
+    return [c for c in columns if compact or c not in SUBJECT_LINE_COLUMNS]
+
+
 @register.simple_tag
-def queue_rows(rows: object, now: object, ticket_base: str, query_string: str) -> SafeString:
-    """Render the queue's rows (tickets/jinja2/tickets/queue_rows.html)."""
+def queue_rows(rows: object, now: object, ticket_base: str, query_string: str,
+               columns: object = DEFAULT_ROW_COLUMNS, compact: bool = False) -> SafeString:
+    """Render the queue's rows (tickets/jinja2/tickets/queue_rows.html) with the agent's columns and density."""
     return _fragment("tickets/queue_rows.html", {
         "rows": rows, "now": now, "ticket_base": ticket_base, "query_string": query_string, "labels": _labels(),
+        "cells": row_cells(columns, compact), "compact": compact,
+        "sub": [] if compact else [c for c in columns if c in SUBJECT_LINE_COLUMNS],
     })
 
 

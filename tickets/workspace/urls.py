@@ -26,6 +26,7 @@ urlpatterns = [
     path("tickets/", queue.ticket_list, name="ticket_list"),
     path("tickets/save-view/", queue.save_default_view, name="queue_save_default"),
     path("tickets/bulk/", queue.bulk_action, name="queue_bulk"),
+    path("tickets/layout/", queue.save_layout, name="queue_layout"),
     path("tickets/<int:number>/", ticket.ticket_detail, name="ticket_detail"),
     path("tickets/<int:number>/step/<str:direction>/", ticket.step, name="ticket_step"),
     path("tickets/<int:number>/reply/", ticket.reply, name="ticket_reply"),

@@ -35,6 +35,9 @@ def foreign_ids(acme, globex) -> dict[str, list[dict]]:
         "ticket_resolve": [{"number": n} for n in tickets],
         # Staff only ("View as the customer"): a contact gets 404 even for their own ticket.
         "staff_preview": [{"number": n} for n in [*tickets, acme.ticket.pk]],
+        "contact_preview": [{"contact_id": c.pk} for c in (acme.alice, acme.bob, globex.alice)],
+        "contact_preview_ticket": [{"contact_id": acme.alice.pk, "number": acme.ticket.pk},
+                                   {"contact_id": globex.alice.pk, "number": globex.ticket.pk}],
         "message": [
             {"pk": globex.staff_reply.pk},
             {"pk": globex.ticket.messages.get(kind="customer").pk},

@@ -94,6 +94,44 @@ def staff_preview(request: HttpRequest, number: int) -> HttpResponse:
     })
 
 
+@staff_required
+def contact_preview(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """"View as the customer" from the client file: the contact's portal ticket list, read only,
+    limited to the tickets the staff member may see (the banner says how many are left out)."""
+    contact = portal_access.get_contact_for_staff_preview(user=request.user, contact_id=contact_id)
+    status = request.GET.get("status", "")
+    page = queries_portal.ticket_page(contact=contact, status=status, page=request.GET.get("page", 1),
+                                      staff=request.user)
+    hidden = 0
+    if not request.user.is_manager and not status:
+        hidden = max(0, portal_access.portal_tickets(contact=contact).count() - page.paginator.count)
+    return render(request, "tickets/portal/ticket_list.html", {
+        "page": page,
+        "tickets": page.object_list,
+        "status": status,
+        "filters": queries_portal.status_filters(),
+        "client_wide": contact.is_primary,
+        "preview_contact": contact,
+        "hidden_count": hidden,
+        "nav": "tickets",
+    })
+
+
+@staff_required
+def contact_preview_ticket(request: HttpRequest, contact_id: int, number: int) -> HttpResponse:
+    """One ticket of the contact's portal, as that contact sees it (read only, no internal notes)."""
+    contact = portal_access.get_contact_for_staff_preview(user=request.user, contact_id=contact_id)
+    ticket = portal_access.get_ticket_for_contact_preview(user=request.user, contact=contact, number=number)
+    queries_portal.attach_portal_status([ticket])
+    return render(request, "tickets/portal/ticket_detail.html", {
+        "ticket": ticket,
+        "conversation": queries_portal.conversation(ticket=ticket),
+        "preview": True,
+        "preview_contact": contact,
+        "nav": "tickets",
+    })
+
+
 @contact_required
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
     ticket = portal_access.get_ticket_for_contact(contact=request.contact, number=number)

@@ -86,6 +86,8 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ticket_counts": queries_clients.client_ticket_count(user=request.user, client_id=client.pk),
         "nav": "clients",
     }
+    # "View as the customer" (portal preview) is for staff who may see this client's tickets.
+    context["can_view_as"] = request.user.is_manager or bool(context["ticket_counts"]["all"])
     if tab == "activity":
         context.update(activity_kinds=activity.kind_choices(), activity_kind=_activity_kind(request),
                        activity_form=ActivityForm())

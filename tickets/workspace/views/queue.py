@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from helpdesk.access import staff_required
 from tickets import services
 from tickets.exceptions import TicketError
-from tickets.models import Department, Priority, Service, Ticket, TicketStatus
+from tickets.models import Department, Priority, QueuePreference, Service, Ticket, TicketStatus
+from tickets.models.workspace import QUEUE_COLUMNS
 from tickets.workspace import extensions, queries
 from tickets.workspace.forms import BulkActionForm, QueueConfig, QueueFilterForm, morning_query
+from tickets.workspace.templatetags import row_cells
 
 PAGING_KEYS = ("after", "before")
 SESSION_QUERY_KEY = "queue_query"
@@ -38,15 +40,69 @@ def _filter_query(data: QueryDict) -> QueryDict:
     return query
 
 
-def effective_query(request: HttpRequest) -> tuple[QueryDict, str]:
+def effective_query(request: HttpRequest, layout: queries.QueueLayout) -> tuple[QueryDict, str]:
     """Return the filter query of this request and where it came from: 'url', 'saved' or 'morning'."""
     query = _filter_query(request.GET)
     if query:
         return query, "url"
-    saved = queries.saved_queue_query(user=request.user)
-    if saved:
-        return QueryDict(saved), "saved"
+    if layout.default_query:
+        return QueryDict(layout.default_query), "saved"
     return morning_query(), "morning"
+
+
+def _without(query: QueryDict, key: str, value: str | None = None) -> str:
+    """Return the query string without `key` (or without one of its values); never empty."""
+    rest = query.copy()
+    if value is None:
+        rest.pop(key, None)
+    else:
+        rest.setlist(key, [v for v in rest.getlist(key) if v != value])
+    return rest.urlencode() or "view=all"
+
+
+def filter_chips(form: QueueFilterForm, query: QueryDict, config: QueueConfig, client: object) -> list[dict]:
+    """Return the active filters as chips (label, the address without it): the queue's one-line summary."""
+    data = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
+    chips: list[dict] = []
+    by_slug = {s.slug: s for s in config.statuses}
+    for slug in query.getlist("status"):
+        if slug in by_slug:
+            chips.append({"label": by_slug[slug].name, "colour": by_slug[slug].colour, "key": "status",
+                          "href": _without(query, "status", slug)})
+
+    def add(key: str, text: str) -> None:
+        chips.append({"label": f"{form.fields[key].label}: {text}", "key": key, "href": _without(query, key)})
+
+    picked = {
+        "department": {d.pk: d.name for d in config.departments},
+        "priority": {p.pk: p.name for p in config.priorities},
+        "service": {s.pk: s.name for s in config.services},
+    }
+    for key, names in picked.items():
+        if data.get(key) in names:
+            add(key, names[data[key]])
+    assignee = data.get("assignee")
+    if assignee and assignee != "anyone":
+        add("assignee", dict(form.fields["assignee"].choices).get(assignee, assignee))
+    if data.get("channel"):
+        add("channel", dict(form.fields["channel"].choices).get(data["channel"], data["channel"]))
+    if client is not None:
+        add("client", client.name)
+    for key in ("created_from", "created_to"):
+        if data.get(key):
+            add(key, data[key].isoformat())
+    for key in ("no_reply", "breached", "due_soon", "following"):
+        if data.get(key):
+            chips.append({"label": str(form.fields[key].label), "key": key, "href": _without(query, key)})
+    if data.get("q"):
+        chips.append({"label": f"\u201c{data['q']}\u201d", "key": "q", "href": _without(query, "q")})
+    return chips
+
+
+def _columns(layout: queries.QueueLayout) -> list[tuple[str, str]]:
+    """Return the table's optional column headers (key, label) in order, as the agent chose them."""
+    labels = dict(QUEUE_COLUMNS)
+    return [(key, str(labels[key])) for key in row_cells(layout.columns, layout.compact)]
 
 
 def ignored_filters(form: QueueFilterForm, query: QueryDict) -> list[str]:
@@ -66,7 +122,8 @@ def ignored_filters(form: QueueFilterForm, query: QueryDict) -> list[str]:
 @staff_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
     config = queue_config(request.user)
-    query, source = effective_query(request)
+    layout = queries.queue_layout(user=request.user)
+    query, source = effective_query(request, layout)
     form = QueueFilterForm(query, config=config)
     filters = form.to_filter()
     page = queries.queue_page(
@@ -77,6 +134,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         open_status_ids=config.open_status_ids,
         department_ids=config.department_ids,
         lookups=config.lookups(),
+        count_cap=queries.RESULT_COUNT_CAP,
     )
     query_string = query.urlencode()
     if request.session.get(SESSION_QUERY_KEY) != query_string:
@@ -104,6 +162,12 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "current_url": request.get_full_path(),
         "ticket_base": reverse("staff:ticket_list"),
         "ignored_filters": ignored_filters(form, query),
+        "chips": filter_chips(form, query, config, client),
+        "layout": layout,
+        "columns": _columns(layout),
+        "all_columns": QUEUE_COLUMNS,
+        "densities": QueuePreference.Density.choices,
+        "result_cap": queries.RESULT_COUNT_CAP,
     }
     template = "tickets/ticket_list.html"
     if request.htmx and not request.htmx.boosted:
@@ -111,6 +175,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     else:
         context["extension_panels"] = extensions.queue_panels(user=request.user)
     return render(request, template, context)
+
+
+@staff_required
+@require_POST
+def save_layout(request: HttpRequest) -> HttpResponse:
+    """Save how the agent's queue looks: comfortable or compact rows, and which columns show."""
+    services.save_queue_layout(user=request.user, density=request.POST.get("density", ""),
+                               columns=request.POST.getlist("columns"))
+    return redirect(_back(request))
 
 
 @staff_required
