@@ -22,6 +22,7 @@ hundred over one mail connection each.
 """
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,6 +40,7 @@ from tickets.batch_memo import batch_memo
 from tickets.intake.bodies import clean_subject
 from tickets.intake.email import parse_email
 from tickets.intake.message import InboundMessage
+from tickets.intake.queueing import email_time_limit_seconds, mark_too_slow
 from tickets.intake.receipts import receipt_values, render_merge_fields
 from tickets.intake.services import (
     MAX_PARENT_WAITS,
@@ -56,6 +58,7 @@ from tickets.intake.services import (
     record_parent_waits,
     unknown_senders_left,
 )
+from tickets.intake.timelimit import EmailTookTooLong, email_time_limit
 from tickets.models import InboundEmail, Ticket, TicketEvent, TicketMessage, TicketStatus
 from tickets.models.core import Channel
 from tickets.sla import policy as sla_policy
@@ -84,6 +87,7 @@ class BulkResult:
 
     taken: list[int] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)
+    slow: list[int] = field(default_factory=list)  # over their time budget: retried on the slow queue
     full: bool = False  # the batch was full: more emails may be waiting
 
 
@@ -104,7 +108,7 @@ def process_inbound_bulk(
     result = BulkResult()
     try:
         with batch_memo():  # one read of calendars, rules and department staff per batch
-            failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full)
+            failed, slow = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
@@ -116,6 +120,10 @@ def process_inbound_bulk(
         return BulkResult(taken=taken)
     for pk, exc in failed:
         _mark_failed(pk, exc)
+    seconds = email_time_limit_seconds()
+    for pk, exc in slow:
+        mark_too_slow(pk, exc, seconds=seconds, retry=True)
+    result.slow = [pk for pk, _ in slow]
     return result
 
 
@@ -132,8 +140,13 @@ def _bulk(
     take_waiting: int,
     result: BulkResult,
     on_full: Callable[[], None] | None,
-) -> list[tuple[int, BaseException]]:
+) -> tuple[list[tuple[int, BaseException]], list[tuple[int, BaseException]]]:
+    """Return the emails that failed and those that ran over their time budget (each email's
+    parsing, and its one-by-one processing, has HELPDESK_INBOUND_EMAIL_SOFT_LIMIT seconds in all)."""
     failed: list[tuple[int, BaseException]] = []
+    slow: list[tuple[int, BaseException]] = []
+    budget = email_time_limit_seconds()
+    spent: dict[int, float] = {}
     with transaction.atomic():
         rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
         if take_waiting:
@@ -145,7 +158,7 @@ def _bulk(
             result.full = len(others) >= take_waiting
         result.taken = [r.pk for r in rows]
         if not rows:
-            return failed
+            return failed, slow
         if result.full and on_full is not None:
             on_full()
         intake = intake or Intake.load()
@@ -156,13 +169,19 @@ def _bulk(
             if row.size > settings.HELPDESK_INBOUND_MAX_BYTES or row.ticket_message_id:
                 fallback.append(row)
                 continue
+            started = time.monotonic()
             try:
-                message = parsed.get(row.pk) or parse_email(
-                    row.raw_bytes(), envelope_recipient=row.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
-                )
+                with email_time_limit(budget):
+                    message = parsed.get(row.pk) or parse_email(
+                        row.raw_bytes(), envelope_recipient=row.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
+                    )
+            except EmailTookTooLong as exc:
+                slow.append((row.pk, exc))
+                continue
             except Exception as exc:
                 failed.append((row.pk, exc))
                 continue
+            spent[row.pk] = time.monotonic() - started
             items.append(_Item(row=row, message=message, sender=(message.from_email or "").lower()))
 
         # One lookup per kind of data for the whole batch.
@@ -278,12 +297,16 @@ def _bulk(
             row = entry.row if isinstance(entry, _Item) else entry
             may_wait = row.parent_waits < MAX_PARENT_WAITS
             try:
-                with transaction.atomic():
-                    if isinstance(entry, _Item):
-                        received = receive_inbound_message(entry.message, intake=intake, may_wait=may_wait)
-                    else:
-                        received = _process_claimed(row, intake=intake, bypass_rate_limit=False, may_wait=may_wait)
+                with transaction.atomic():  # the budget inside: running over rolls this email back
+                    with email_time_limit(max(budget - spent.get(row.pk, 0.0), 0.001) if budget else 0):
+                        if isinstance(entry, _Item):
+                            received = receive_inbound_message(entry.message, intake=intake, may_wait=may_wait)
+                        else:
+                            received = _process_claimed(row, intake=intake, bypass_rate_limit=False,
+                                                        may_wait=may_wait)
                     _finish(row, received)
+            except EmailTookTooLong as exc:
+                slow.append((row.pk, exc))
             except ParentPending:
                 waiting.append(row.pk)
             except (OperationalError, InterfaceError):
@@ -293,7 +316,7 @@ def _bulk(
         if waiting:
             record_parent_waits(inbound_ids=waiting)
             result.waiting = waiting
-    return failed
+    return failed, slow
 
 
 def _update_many(model: type, objs: list, fields: list[str]) -> None:
