@@ -54,6 +54,7 @@ from tickets.intake.services import (
     _participants,
     _process_claimed,
     process_inbound_email,
+    queue_inbound_email,
     receive_inbound_message,
     record_parent_waits,
     unknown_senders_left,
@@ -88,6 +89,7 @@ class BulkResult:
     taken: list[int] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)
     slow: list[int] = field(default_factory=list)  # over their time budget: retried on the slow queue
+    deferred: list[int] = field(default_factory=list)  # left new for the next task (slow emails ate the time)
     full: bool = False  # the batch was full: more emails may be waiting
 
 
@@ -142,11 +144,20 @@ def _bulk(
     on_full: Callable[[], None] | None,
 ) -> tuple[list[tuple[int, BaseException]], list[tuple[int, BaseException]]]:
     """Return the emails that failed and those that ran over their time budget (each email's
-    parsing, and its one-by-one processing, has HELPDESK_INBOUND_EMAIL_SOFT_LIMIT seconds in all)."""
+    parsing, and its one-by-one processing, has HELPDESK_INBOUND_EMAIL_SOFT_LIMIT seconds in all).
+
+    Once slow emails have made the batch last twice that budget, the emails not started yet are
+    left new for a task queued after commit, so the batch's plain emails are written without
+    waiting for more slow ones (a flood of them is shared by all worker processes)."""
     failed: list[tuple[int, BaseException]] = []
     slow: list[tuple[int, BaseException]] = []
     budget = email_time_limit_seconds()
     spent: dict[int, float] = {}
+    deadline = time.monotonic() + 2 * budget
+
+    def out_of_time() -> bool:
+        return bool(budget and slow and time.monotonic() > deadline)
+
     with transaction.atomic():
         rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
         if take_waiting:
@@ -166,6 +177,9 @@ def _bulk(
         items: list[_Item] = []
         fallback: list[_Item | InboundEmail] = []
         for row in rows:
+            if out_of_time():
+                result.deferred.append(row.pk)
+                continue
             if row.size > settings.HELPDESK_INBOUND_MAX_BYTES or row.ticket_message_id:
                 fallback.append(row)
                 continue
@@ -295,6 +309,9 @@ def _bulk(
 
         for entry in sorted(fallback, key=lambda e: (e.row if isinstance(e, _Item) else e).pk):
             row = entry.row if isinstance(entry, _Item) else entry
+            if out_of_time():
+                result.deferred.append(row.pk)
+                continue
             may_wait = row.parent_waits < MAX_PARENT_WAITS
             try:
                 with transaction.atomic():  # the budget inside: running over rolls this email back
@@ -316,6 +333,8 @@ def _bulk(
         if waiting:
             record_parent_waits(inbound_ids=waiting)
             result.waiting = waiting
+        if result.deferred:
+            transaction.on_commit(lambda: queue_inbound_email(None, coalesce=False))
     return failed, slow
 
 

@@ -119,6 +119,30 @@ def test_slow_email_in_a_batch_is_retried_once_on_the_slow_queue_then_kept_faile
     assert bomb.outcome == "ticket_opened" and bomb.ticket.subject == "Bomb"
 
 
+def test_many_slow_emails_leave_the_rest_of_the_batch_to_the_next_task(
+    departments, budgets, slow_sanitiser, slow_sends, django_capture_on_commit_callbacks
+):
+    """Three bombs ahead of two plain emails: after two budgets the batch commits what it has and
+    leaves the rest new for a task queued at once, which opens the plain emails' tickets."""
+    budgets.HELPDESK_INBOUND_EMAIL_SOFT_LIMIT = 0.3
+    raws = [html_email(f"Bomb {n}", "<p>SLOW</p>", f"<bomb{n}@x>") for n in range(3)]
+    raws += [build(subject=f"Plain {n}", message_id=f"<plain{n}@x>") for n in range(2)]
+    ids = [r.inbound.pk for r in store_inbound_batch(raws=raws)]
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = process_inbound_bulk(inbound_ids=ids)
+    assert time.monotonic() - started < 3
+    assert result.slow == ids[:2] and result.deferred == ids[2:]
+    assert set(InboundEmail.objects.filter(pk__in=ids[2:]).values_list("state", flat=True)) == {"new"}
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    rows = list(InboundEmail.objects.filter(pk__in=ids).order_by("pk"))
+    assert [r.outcome for r in rows] == ["failed"] * 3 + ["ticket_opened"] * 2
+    assert sorted(args[0] for args, _ in slow_sends) == ids[:3]
+    assert {options["queue"] for _, options in slow_sends} == {SLOW_QUEUE}
+
+
 def test_slow_queue_opens_the_ticket_when_the_larger_budget_is_enough(
     departments, budgets, monkeypatch, slow_sends, django_capture_on_commit_callbacks
 ):
