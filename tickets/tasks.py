@@ -143,6 +143,7 @@ def process_inbound_email(inbound_id: int | None = None, force: bool = False) ->
         inbound_ids=[inbound_id] if inbound_id is not None else [],
         take_waiting=settings.HELPDESK_INBOUND_BATCH - (1 if inbound_id is not None else 0),
         on_full=lambda: inbound_services.queue_inbound_email(None),
+        defer_when_slow=True,
     )
     return "processed" if result.taken else "nothing to do"
 

@@ -100,17 +100,21 @@ def process_inbound_bulk(
     parsed: dict[int, InboundMessage] | None = None,
     take_waiting: int = 0,
     on_full: Callable[[], None] | None = None,
+    defer_when_slow: bool = False,
 ) -> BulkResult:
     """Process the given stored emails that are still new; see the module docstring.
 
     With `take_waiting`, also take up to that many of the oldest other waiting emails that no
     other worker holds (a busy worker's batch); when that fills the batch, `on_full` is called
     at once (before the batch commits), so another worker can start on the next batch.
+    With `defer_when_slow` (the worker's task), once slow emails have made the batch last twice
+    the per-email budget, the emails not started are left new for a task queued after commit.
     """
     result = BulkResult()
     try:
         with batch_memo():  # one read of calendars, rules and department staff per batch
-            failed, slow = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full)
+            failed, slow = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full,
+                                 defer_when_slow)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
@@ -142,13 +146,15 @@ def _bulk(
     take_waiting: int,
     result: BulkResult,
     on_full: Callable[[], None] | None,
+    defer_when_slow: bool = False,
 ) -> tuple[list[tuple[int, BaseException]], list[tuple[int, BaseException]]]:
     """Return the emails that failed and those that ran over their time budget (each email's
     parsing, and its one-by-one processing, has HELPDESK_INBOUND_EMAIL_SOFT_LIMIT seconds in all).
 
-    Once slow emails have made the batch last twice that budget, the emails not started yet are
-    left new for a task queued after commit, so the batch's plain emails are written without
-    waiting for more slow ones (a flood of them is shared by all worker processes)."""
+    With `defer_when_slow`, once slow emails have made the batch last twice that budget, the
+    emails not started yet are left new for a task queued after commit, so the batch's plain
+    emails are written without waiting for more slow ones (a flood of them is shared by all
+    worker processes)."""
     failed: list[tuple[int, BaseException]] = []
     slow: list[tuple[int, BaseException]] = []
     budget = email_time_limit_seconds()
@@ -156,7 +162,7 @@ def _bulk(
     deadline = time.monotonic() + 2 * budget
 
     def out_of_time() -> bool:
-        return bool(budget and slow and time.monotonic() > deadline)
+        return bool(defer_when_slow and budget and slow and time.monotonic() > deadline)
 
     with transaction.atomic():
         rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
