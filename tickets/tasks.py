@@ -155,9 +155,10 @@ def process_inbound_email(inbound_id: int | None = None, force: bool = False) ->
     retry_backoff_max=600,
     max_retries=20,
     # Routed to the "intake_slow" queue (CELERY_TASK_ROUTES; queueing.SLOW_QUEUE), so a slow email
-    # never holds up the normal queue; the email's own budget is HELPDESK_INBOUND_EMAIL_SLOW_LIMIT.
-    time_limit=settings.HELPDESK_INBOUND_EMAIL_SLOW_LIMIT + 120,
-    soft_time_limit=settings.HELPDESK_INBOUND_EMAIL_SLOW_LIMIT + 60,
+    # never holds up the normal queue; the email's own budget is HELPDESK_INBOUND_EMAIL_SLOW_LIMIT,
+    # capped below these limits (queueing.SLOW_LIMIT_CAP).
+    time_limit=600,
+    soft_time_limit=540,
     acks_late=True,
     reject_on_worker_lost=True,
 )
