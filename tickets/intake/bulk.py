@@ -40,7 +40,7 @@ from tickets.batch_memo import batch_memo
 from tickets.intake.bodies import clean_subject
 from tickets.intake.email import parse_email
 from tickets.intake.message import InboundMessage
-from tickets.intake.queueing import email_time_limit_seconds, mark_too_slow
+from tickets.intake.queueing import email_time_limit_seconds, mark_too_slow, not_processed_yet
 from tickets.intake.receipts import receipt_values, render_merge_fields
 from tickets.intake.services import (
     MAX_PARENT_WAITS,
@@ -232,10 +232,11 @@ def _bulk(
                     stored.setdefault(mid, tid)
             missing -= set(stored)
             if missing:
-                # Parents stored but not processed yet (another worker holds them right now).
+                # Parents stored but not processed yet (another worker holds them right now, or
+                # this batch found them too slow: they go to the slow queue).
                 pending = set(
-                    InboundEmail.objects.filter(message_id__in=missing, state__in=[State.NEW, State.PROCESSING])
-                    .exclude(pk__in=result.taken).values_list("message_id", flat=True)
+                    InboundEmail.objects.filter(not_processed_yet(), message_id__in=missing)
+                    .exclude(pk__in=set(result.taken) - {pk for pk, _ in slow}).values_list("message_id", flat=True)
                 )
         since = now - timedelta(minutes=settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES)
         opened = dict(

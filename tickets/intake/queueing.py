@@ -10,7 +10,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,6 +116,7 @@ def mark_too_slow(inbound_id: int, exc: BaseException, *, seconds: float, retry:
     else:
         reason = _("Took longer than %(n)s s on the slow queue too; kept as failed. "
                    "\"Process again\" runs it once more.") % {"n": f"{seconds:g}"}
+    now = timezone.now()
     with transaction.atomic():
         InboundEmail.objects.filter(pk=inbound_id).update(
             state=State.FAILED,
@@ -123,8 +124,9 @@ def mark_too_slow(inbound_id: int, exc: BaseException, *, seconds: float, retry:
             reason=reason[:500],
             error="".join(traceback.format_exception(exc))[-8000:],
             attempts=F("attempts") + 1,
-            processed_at=timezone.now(),
-            retry_at=None,
+            processed_at=now,
+            # While its slow retry may still run, replies to it wait for it (not_processed_yet).
+            retry_at=now + timedelta(seconds=email_time_limit_seconds(slow=True) + 60) if retry else None,
         )
         if retry:
             transaction.on_commit(lambda: queue_slow_retry(inbound_id))
@@ -138,6 +140,12 @@ def queue_slow_retry(inbound_id: int) -> None:
         current_app.tasks[SLOW_TASK].apply_async((inbound_id,), queue=SLOW_QUEUE)
     except Exception:
         logger.exception("could not queue the slow retry", extra={"inbound_email": inbound_id})
+
+
+def not_processed_yet() -> Q:
+    """Emails a reply should wait for: new, being processed, or failed with their slow retry
+    still to come (retry_at in the future)."""
+    return Q(state__in=[State.NEW, State.PROCESSING]) | Q(state=State.FAILED, retry_at__gt=timezone.now())
 
 
 def email_time_limit_seconds(*, slow: bool = False) -> float:

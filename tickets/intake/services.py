@@ -46,6 +46,7 @@ from tickets.intake.queueing import (
     ParentPending,
     email_time_limit_seconds,
     mark_too_slow,
+    not_processed_yet,
     queue_inbound_email,
     record_parent_waits,
     release_queue_marker,
@@ -201,6 +202,7 @@ def _mark_failed(inbound_id: int, exc: BaseException) -> None:
             error=error,
             attempts=F("attempts") + 1,
             processed_at=timezone.now(),
+            retry_at=None,
         )
 
 
@@ -303,9 +305,9 @@ def parent_waiting(message: InboundMessage, *, exclude_ids: Iterable[int] = ()) 
     """Return whether an email this message answers is stored but not processed yet."""
     if not message.thread_ids:
         return False
-    waiting = InboundEmail.objects.filter(
-        message_id__in=message.thread_ids, state__in=[State.NEW, State.PROCESSING]
-    ).exclude(pk__in=list(exclude_ids))
+    waiting = InboundEmail.objects.filter(not_processed_yet(), message_id__in=message.thread_ids).exclude(
+        pk__in=list(exclude_ids)
+    )
     if message.message_id:
         waiting = waiting.exclude(message_id=message.message_id)
     return waiting.exists()

@@ -143,6 +143,41 @@ def test_many_slow_emails_leave_the_rest_of_the_batch_to_the_next_task(
     assert {options["queue"] for _, options in slow_sends} == {SLOW_QUEUE}
 
 
+def test_a_reply_to_a_slow_email_waits_for_its_slow_retry(
+    departments, budgets, monkeypatch, slow_sends, django_capture_on_commit_callbacks
+):
+    """The reply in the same batch as its slow parent waits instead of opening a ticket of its
+    own, and joins the parent's ticket once the slow queue has opened it."""
+
+    def sanitise(html: str) -> str:
+        if "SLOW" in html:
+            time.sleep(0.8)
+        return real_sanitise(html)
+
+    monkeypatch.setattr(inbound_email, "sanitise_html", sanitise)
+    raws = [html_email("Heavy", "<p>SLOW</p>", "<heavy@x>"),
+            build(subject="Re: Heavy", body="And another thing", message_id="<re-heavy@x>",
+                  headers={"In-Reply-To": "<heavy@x>"})]
+    parent_id, reply_id = (r.inbound.pk for r in store_inbound_batch(raws=raws))
+    with django_capture_on_commit_callbacks(execute=False):
+        result = process_inbound_bulk(inbound_ids=[parent_id, reply_id])
+    assert result.slow == [parent_id] and result.waiting == [reply_id]
+    reply = InboundEmail.objects.get(pk=reply_id)
+    assert (reply.state, reply.parent_waits, reply.ticket_id) == ("new", 1, None)
+
+    assert InboundEmail.objects.get(pk=parent_id).retry_at > reply.retry_at  # it waits for the slow retry
+
+    # As in a worker: the slow retry starts at once, the reply's next try 2 s later (eager tasks
+    # ignore countdowns, so the two are run here in that order).
+    budgets.HELPDESK_INBOUND_EMAIL_SLOW_LIMIT = 10
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.process_slow_inbound_email.apply_async((parent_id,), queue=SLOW_QUEUE)
+        tasks.process_inbound_email.delay(reply_id)
+    parent, reply = InboundEmail.objects.get(pk=parent_id), InboundEmail.objects.get(pk=reply_id)
+    assert parent.outcome == "ticket_opened" and reply.outcome == "reply_added"
+    assert reply.ticket == parent.ticket and Ticket.objects.count() == 1
+
+
 def test_slow_queue_opens_the_ticket_when_the_larger_budget_is_enough(
     departments, budgets, monkeypatch, slow_sends, django_capture_on_commit_callbacks
 ):
