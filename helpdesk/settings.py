@@ -233,6 +233,10 @@ HELPDESK_INBOUND_DB_MAX_BYTES = env.integer("HELPDESK_INBOUND_DB_MAX_BYTES", 5 *
 HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS = env.integer("HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS", 600)
 # A worker takes up to this many waiting emails along in one bulk transaction.
 HELPDESK_INBOUND_BATCH = env.integer("HELPDESK_INBOUND_BATCH", 100)
+# Time budget of one email in a batch (seconds, 0: none): over it the email is rolled back, kept
+# failed and retried once on the "intake_slow" queue with HELPDESK_INBOUND_EMAIL_SLOW_LIMIT.
+HELPDESK_INBOUND_EMAIL_SOFT_LIMIT = env.integer("HELPDESK_INBOUND_EMAIL_SOFT_LIMIT", 5)
+HELPDESK_INBOUND_EMAIL_SLOW_LIMIT = env.integer("HELPDESK_INBOUND_EMAIL_SLOW_LIMIT", 120)
 # Fernet keys for secrets stored in the database (IMAP passwords), comma-separated, the first
 # encrypting; empty: a key derived from SECRET_KEY (helpdesk/field_encryption.py, README).
 HELPDESK_FIELD_KEY = env.string("HELPDESK_FIELD_KEY")
@@ -284,6 +288,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# Emails that ran over their time budget are retried on their own queue (workers: -Q celery,intake_slow).
+CELERY_TASK_ROUTES = {"tickets.process_slow_inbound_email": {"queue": "intake_slow"}}
 # Celery closes the database connection before and after every task unless told to reuse it;
 # a new PostgreSQL connection costs more than most of our tasks. Reused connections are still
 # retired by Django's own rules (CONN_MAX_AGE, errors) around each task (helpdesk/celery.py).

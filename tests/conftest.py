@@ -249,7 +249,8 @@ def celery_worker_redis(settings, tmp_path):
     celery_app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
 
-    def start(*, beat: bool = False, extra_env: dict[str, str] | None = None, concurrency: int = 1) -> CeleryWorker:
+    def start(*, beat: bool = False, extra_env: dict[str, str] | None = None, concurrency: int = 1,
+              include: str = "") -> CeleryWorker:
         import redis
 
         redis.Redis.from_url(broker).flushdb()  # no tasks left over from an earlier run
@@ -275,7 +276,9 @@ def celery_worker_redis(settings, tmp_path):
         log_path = tmp_path / f"worker-{len(workers)}.log"
         cmd = [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--loglevel=INFO",
                f"--concurrency={concurrency}", "--pool=prefork", "--without-gossip", "--without-mingle",
-               f"--hostname=test{len(workers)}@%h"]
+               f"--hostname=test{len(workers)}@%h", "-Q", "celery,intake_slow"]
+        if include:  # modules the worker imports at start (test doubles, e.g. a slow step)
+            cmd += [f"--include={include}"]
         if beat:
             cmd += ["-B", f"--schedule={tmp_path / 'var' / 'celery' / 'beat-schedule'}"]
         process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT)

@@ -143,8 +143,30 @@ def process_inbound_email(inbound_id: int | None = None, force: bool = False) ->
         inbound_ids=[inbound_id] if inbound_id is not None else [],
         take_waiting=settings.HELPDESK_INBOUND_BATCH - (1 if inbound_id is not None else 0),
         on_full=lambda: inbound_services.queue_inbound_email(None),
+        defer_when_slow=True,
     )
     return "processed" if result.taken else "nothing to do"
+
+
+@shared_task(
+    name="tickets.process_slow_inbound_email",
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=10,
+    retry_backoff_max=600,
+    max_retries=20,
+    # Routed to the "intake_slow" queue (CELERY_TASK_ROUTES; queueing.SLOW_QUEUE), so a slow email
+    # never holds up the normal queue; the email's own budget is HELPDESK_INBOUND_EMAIL_SLOW_LIMIT,
+    # capped below these limits (queueing.SLOW_LIMIT_CAP).
+    time_limit=600,
+    soft_time_limit=540,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def process_slow_inbound_email(inbound_id: int) -> str:
+    """The one retry of an email that ran over its time budget in a batch, with the larger
+    budget; over that too it stays failed with its reason (the admin's "process again")."""
+    row = inbound_services.process_inbound_email(inbound_id=inbound_id, slow_queue=True)
+    return f"{row.state}:{row.outcome}" if row is not None else "gone"
 
 
 @shared_task(

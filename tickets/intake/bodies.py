@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import nh3
 
+from tickets import quoting
 from tickets.threading import SUBJECT_TOKEN
 
 
@@ -82,58 +83,14 @@ def trim_html(html: str) -> str:
 
 # --- quoted history ------------------------------------------------------------------------
 
-_WROTE = re.compile(
-    r"^\s*(On\s.+wrote|Am\s.+schrieb|Le\s.+a\s+écrit|El\s.+escribió|Op\s.+schreef|Il\s.+ha\s+scritto"
-    r"|Den\s.+skrev|W\s+dniu\s.+pisze|Em\s.+escreveu)\s*:?\s*$",
-    re.IGNORECASE,
-)
-_ORIGINAL = re.compile(
-    r"^\s*-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|Mensaje original|"
-    r"Oorspronkelijk bericht|Messaggio originale|Originalmeddelande)\s*-{2,}\s*$",
-    re.IGNORECASE,
-)
-_OUTLOOK_FROM = re.compile(r"^\s*\*?(From|Von|De|Van|Da|Från|Od)\s*:\*?\s+\S", re.IGNORECASE)
-_OUTLOOK_NEXT = re.compile(
-    r"^\s*\*?(Sent|Date|Gesendet|Datum|Envoyé|Enviado|Verzonden|Inviato|Skickat|Wysłano|To|An|À|Para|Aan|A|Till|Do"
-    r"|Subject|Betreff|Objet|Asunto|Onderwerp|Oggetto|Ämne|Temat)\s*:",
-    re.IGNORECASE,
-)
-_UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|wg|tr|enc|rv)\s*:", re.IGNORECASE)
 
 
 def split_quoted(text: str) -> tuple[str, bool]:
-    """Return the reply without the quoted history below it, and whether anything was cut."""
-    lines = text.splitlines()
-    cut = _quote_start(lines)
-    if cut is None:
-        return text, False
-    reply = "\n".join(lines[:cut]).rstrip()
-    if not reply.strip():
-        return text, False
-    return reply, True
-
-
-def _quote_start(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if _WROTE.match(line) or (
-            i + 1 < len(lines) and re.match(r"^\s*On\s", line) and _WROTE.match(f"{line} {lines[i + 1]}")
-        ):
-            return i
-        if _ORIGINAL.match(line):
-            return i
-        if _OUTLOOK_FROM.match(line):
-            window = lines[i + 1 : i + 5]
-            if sum(1 for w in window if _OUTLOOK_NEXT.match(w)) >= 2:
-                return i - 1 if i > 0 and _UNDERSCORES.match(lines[i - 1]) else i
-        if stripped.startswith(">"):
-            rest = [x for x in lines[i:] if x.strip()]
-            if all(x.lstrip().startswith(">") for x in rest):
-                return i
-    return None
+    """Return the reply without the quoted history below it, and whether anything was cut
+    (the splitter is tickets.quoting's, shared with the agent workspace)."""
+    reply, quoted = quoting.split_quoted(text)
+    return reply, bool(quoted)
 
 
 # --- subjects ------------------------------------------------------------------------------

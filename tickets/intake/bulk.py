@@ -22,6 +22,7 @@ hundred over one mail connection each.
 """
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,6 +40,7 @@ from tickets.batch_memo import batch_memo
 from tickets.intake.bodies import clean_subject
 from tickets.intake.email import parse_email
 from tickets.intake.message import InboundMessage
+from tickets.intake.queueing import email_time_limit_seconds, mark_too_slow, not_processed_yet
 from tickets.intake.receipts import receipt_values, render_merge_fields
 from tickets.intake.services import (
     MAX_PARENT_WAITS,
@@ -52,10 +54,12 @@ from tickets.intake.services import (
     _participants,
     _process_claimed,
     process_inbound_email,
+    queue_inbound_email,
     receive_inbound_message,
     record_parent_waits,
     unknown_senders_left,
 )
+from tickets.intake.timelimit import EmailTookTooLong, email_time_limit
 from tickets.models import InboundEmail, Ticket, TicketEvent, TicketMessage, TicketStatus
 from tickets.models.core import Channel
 from tickets.sla import policy as sla_policy
@@ -84,6 +88,8 @@ class BulkResult:
 
     taken: list[int] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)
+    slow: list[int] = field(default_factory=list)  # over their time budget: retried on the slow queue
+    deferred: list[int] = field(default_factory=list)  # left new for the next task (slow emails ate the time)
     full: bool = False  # the batch was full: more emails may be waiting
 
 
@@ -94,17 +100,21 @@ def process_inbound_bulk(
     parsed: dict[int, InboundMessage] | None = None,
     take_waiting: int = 0,
     on_full: Callable[[], None] | None = None,
+    defer_when_slow: bool = False,
 ) -> BulkResult:
     """Process the given stored emails that are still new; see the module docstring.
 
     With `take_waiting`, also take up to that many of the oldest other waiting emails that no
     other worker holds (a busy worker's batch); when that fills the batch, `on_full` is called
     at once (before the batch commits), so another worker can start on the next batch.
+    With `defer_when_slow` (the worker's task), once slow emails have made the batch last twice
+    the per-email budget, the emails not started are left new for a task queued after commit.
     """
     result = BulkResult()
     try:
         with batch_memo():  # one read of calendars, rules and department staff per batch
-            failed = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full)
+            failed, slow = _bulk(list(inbound_ids), intake, parsed or {}, take_waiting, result, on_full,
+                                 defer_when_slow)
     except (OperationalError, InterfaceError):
         raise
     except Exception:
@@ -116,6 +126,10 @@ def process_inbound_bulk(
         return BulkResult(taken=taken)
     for pk, exc in failed:
         _mark_failed(pk, exc)
+    seconds = email_time_limit_seconds()
+    for pk, exc in slow:
+        mark_too_slow(pk, exc, seconds=seconds, retry=True)
+    result.slow = [pk for pk, _ in slow]
     return result
 
 
@@ -132,8 +146,24 @@ def _bulk(
     take_waiting: int,
     result: BulkResult,
     on_full: Callable[[], None] | None,
-) -> list[tuple[int, BaseException]]:
+    defer_when_slow: bool = False,
+) -> tuple[list[tuple[int, BaseException]], list[tuple[int, BaseException]]]:
+    """Return the emails that failed and those that ran over their time budget (each email's
+    parsing, and its one-by-one processing, has HELPDESK_INBOUND_EMAIL_SOFT_LIMIT seconds in all).
+
+    With `defer_when_slow`, once slow emails have made the batch last twice that budget, the
+    emails not started yet are left new for a task queued after commit, so the batch's plain
+    emails are written without waiting for more slow ones (a flood of them is shared by all
+    worker processes)."""
     failed: list[tuple[int, BaseException]] = []
+    slow: list[tuple[int, BaseException]] = []
+    budget = email_time_limit_seconds()
+    spent: dict[int, float] = {}
+    deadline = time.monotonic() + 2 * budget
+
+    def out_of_time() -> bool:
+        return bool(defer_when_slow and budget and slow and time.monotonic() > deadline)
+
     with transaction.atomic():
         rows = list(_locked(InboundEmail.objects.filter(pk__in=ids, state=State.NEW).order_by("pk")))
         if take_waiting:
@@ -145,7 +175,7 @@ def _bulk(
             result.full = len(others) >= take_waiting
         result.taken = [r.pk for r in rows]
         if not rows:
-            return failed
+            return failed, slow
         if result.full and on_full is not None:
             on_full()
         intake = intake or Intake.load()
@@ -153,16 +183,25 @@ def _bulk(
         items: list[_Item] = []
         fallback: list[_Item | InboundEmail] = []
         for row in rows:
+            if out_of_time():
+                result.deferred.append(row.pk)
+                continue
             if row.size > settings.HELPDESK_INBOUND_MAX_BYTES or row.ticket_message_id:
                 fallback.append(row)
                 continue
+            started = time.monotonic()
             try:
-                message = parsed.get(row.pk) or parse_email(
-                    row.raw_bytes(), envelope_recipient=row.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
-                )
+                with email_time_limit(budget):
+                    message = parsed.get(row.pk) or parse_email(
+                        row.raw_bytes(), envelope_recipient=row.recipient, our_domain=settings.HELPDESK_MAIL_DOMAIN
+                    )
+            except EmailTookTooLong as exc:
+                slow.append((row.pk, exc))
+                continue
             except Exception as exc:
                 failed.append((row.pk, exc))
                 continue
+            spent[row.pk] = time.monotonic() - started
             items.append(_Item(row=row, message=message, sender=(message.from_email or "").lower()))
 
         # One lookup per kind of data for the whole batch.
@@ -193,10 +232,11 @@ def _bulk(
                     stored.setdefault(mid, tid)
             missing -= set(stored)
             if missing:
-                # Parents stored but not processed yet (another worker holds them right now).
+                # Parents stored but not processed yet (another worker holds them right now, or
+                # this batch found them too slow: they go to the slow queue).
                 pending = set(
-                    InboundEmail.objects.filter(message_id__in=missing, state__in=[State.NEW, State.PROCESSING])
-                    .exclude(pk__in=result.taken).values_list("message_id", flat=True)
+                    InboundEmail.objects.filter(not_processed_yet(), message_id__in=missing)
+                    .exclude(pk__in=set(result.taken) - {pk for pk, _ in slow}).values_list("message_id", flat=True)
                 )
         since = now - timedelta(minutes=settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES)
         opened = dict(
@@ -276,14 +316,21 @@ def _bulk(
 
         for entry in sorted(fallback, key=lambda e: (e.row if isinstance(e, _Item) else e).pk):
             row = entry.row if isinstance(entry, _Item) else entry
+            if out_of_time():
+                result.deferred.append(row.pk)
+                continue
             may_wait = row.parent_waits < MAX_PARENT_WAITS
             try:
-                with transaction.atomic():
-                    if isinstance(entry, _Item):
-                        received = receive_inbound_message(entry.message, intake=intake, may_wait=may_wait)
-                    else:
-                        received = _process_claimed(row, intake=intake, bypass_rate_limit=False, may_wait=may_wait)
+                with transaction.atomic():  # the budget inside: running over rolls this email back
+                    with email_time_limit(max(budget - spent.get(row.pk, 0.0), 0.001) if budget else 0):
+                        if isinstance(entry, _Item):
+                            received = receive_inbound_message(entry.message, intake=intake, may_wait=may_wait)
+                        else:
+                            received = _process_claimed(row, intake=intake, bypass_rate_limit=False,
+                                                        may_wait=may_wait)
                     _finish(row, received)
+            except EmailTookTooLong as exc:
+                slow.append((row.pk, exc))
             except ParentPending:
                 waiting.append(row.pk)
             except (OperationalError, InterfaceError):
@@ -293,7 +340,9 @@ def _bulk(
         if waiting:
             record_parent_waits(inbound_ids=waiting)
             result.waiting = waiting
-    return failed
+        if result.deferred:
+            transaction.on_commit(lambda: queue_inbound_email(None, coalesce=False))
+    return failed, slow
 
 
 def _update_many(model: type, objs: list, fields: list[str]) -> None:

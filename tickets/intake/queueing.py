@@ -2,13 +2,17 @@
 retries of replies that wait for their parent email, and the durable store the channels call."""
 
 import logging
+import traceback
 from collections.abc import Iterable
 from datetime import timedelta
 
 from celery import current_app
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tickets.intake import store as inbound_store
 from tickets.intake.store import QUEUED_KEY, QUEUED_SECONDS, StoreResult
@@ -95,3 +99,58 @@ def record_parent_waits(*, inbound_ids: Iterable[int]) -> None:
             parent_waits=waits + 1, retry_at=now + timedelta(seconds=parent_wait_seconds(waits))
         )
         transaction.on_commit(lambda pk=pk, waits=waits: queue_inbound_retry(pk, countdown=parent_wait_seconds(waits)))
+
+
+# --- emails that ran over their time budget ---------------------------------------------------
+
+SLOW_QUEUE = "intake_slow"  # CELERY_TASK_ROUTES sends tickets.process_slow_inbound_email here
+SLOW_TASK = "tickets.process_slow_inbound_email"
+SLOW_LIMIT_CAP = 500  # seconds; the slow task's own Celery limits are 540 (soft) and 600
+
+
+def mark_too_slow(inbound_id: int, exc: BaseException, *, seconds: float, retry: bool) -> None:
+    """Keep an email that ran over its time budget as failed, with the reason and where it was
+    stopped; with `retry`, queue its one retry on the slow queue after commit."""
+    if retry:
+        reason = _("Took longer than %(n)s s; retried on the slow queue.") % {"n": f"{seconds:g}"}
+    else:
+        reason = _("Took longer than %(n)s s on the slow queue too; kept as failed. "
+                   "\"Process again\" runs it once more.") % {"n": f"{seconds:g}"}
+    now = timezone.now()
+    with transaction.atomic():
+        InboundEmail.objects.filter(pk=inbound_id).update(
+            state=State.FAILED,
+            outcome=InboundEmail.Outcome.FAILED,
+            reason=reason[:500],
+            error="".join(traceback.format_exception(exc))[-8000:],
+            attempts=F("attempts") + 1,
+            processed_at=now,
+            # While its slow retry may still run, replies to it wait for it (not_processed_yet).
+            retry_at=now + timedelta(seconds=email_time_limit_seconds(slow=True) + 60) if retry else None,
+        )
+        if retry:
+            transaction.on_commit(lambda: queue_slow_retry(inbound_id))
+    logger.warning("inbound email ran over its time budget", extra={"inbound_email": inbound_id, "retry": retry})
+
+
+def queue_slow_retry(inbound_id: int) -> None:
+    """Queue the one retry of a slow email on the slow queue, with the larger budget. If the
+    broker is down it stays failed with its reason, for "process again" in the admin."""
+    try:
+        current_app.tasks[SLOW_TASK].apply_async((inbound_id,), queue=SLOW_QUEUE)
+    except Exception:
+        logger.exception("could not queue the slow retry", extra={"inbound_email": inbound_id})
+
+
+def not_processed_yet() -> Q:
+    """Emails a reply should wait for: new, being processed, or failed with their slow retry
+    still to come (retry_at in the future)."""
+    return Q(state__in=[State.NEW, State.PROCESSING]) | Q(state=State.FAILED, retry_at__gt=timezone.now())
+
+
+def email_time_limit_seconds(*, slow: bool = False) -> float:
+    """The time budget of one email: HELPDESK_INBOUND_EMAIL_SOFT_LIMIT, or on the slow queue
+    HELPDESK_INBOUND_EMAIL_SLOW_LIMIT, at most SLOW_LIMIT_CAP (0: no budget)."""
+    if slow:
+        return min(float(settings.HELPDESK_INBOUND_EMAIL_SLOW_LIMIT), SLOW_LIMIT_CAP)
+    return float(settings.HELPDESK_INBOUND_EMAIL_SOFT_LIMIT)

@@ -44,6 +44,9 @@ from tickets.intake.message import InboundMessage
 from tickets.intake.queueing import (
     MAX_PARENT_WAITS,
     ParentPending,
+    email_time_limit_seconds,
+    mark_too_slow,
+    not_processed_yet,
     queue_inbound_email,
     record_parent_waits,
     release_queue_marker,
@@ -51,6 +54,7 @@ from tickets.intake.queueing import (
 )
 from tickets.intake.receipts import RECEIPT_FALLBACK, send_receipt
 from tickets.intake.store import StoreResult, store_inbound_batch
+from tickets.intake.timelimit import EmailTookTooLong, email_time_limit
 from tickets.models import (
     Department,
     InboundEmail,
@@ -148,23 +152,34 @@ def _claim(inbound_id: int, *, force: bool) -> bool:
 
 
 def process_inbound_email(
-    *, inbound_id: int, force: bool = False, intake: Intake | None = None
+    *, inbound_id: int, force: bool = False, intake: Intake | None = None, slow_queue: bool = False
 ) -> InboundEmail | None:
     """Process one stored email, once: open a ticket, add a reply, or keep it with a reason.
 
     `force` re-runs a failed or held email (the admin's "process again"; held mail then skips
     the rate limit). Returns the row, or None if it is gone. Database outages propagate so the
     task retries; every other error is stored on the row (state failed) and not raised.
+
+    The work on the email has a time budget (HELPDESK_INBOUND_EMAIL_SOFT_LIMIT): over it, the
+    email's writes are rolled back and it is kept failed and retried once on the slow queue
+    (`slow_queue`: that retry, with HELPDESK_INBOUND_EMAIL_SLOW_LIMIT, after which it stays failed).
     """
+    seconds = email_time_limit_seconds(slow=slow_queue)
     try:
         with transaction.atomic():
-            if not _claim(inbound_id, force=force):
+            if not _claim(inbound_id, force=force or slow_queue):
                 return InboundEmail.objects.filter(pk=inbound_id).first()
             inbound = InboundEmail.objects.get(pk=inbound_id)
-            received = _process_claimed(inbound, intake=intake or Intake.load(), bypass_rate_limit=force,
-                                        may_wait=not force and inbound.parent_waits < MAX_PARENT_WAITS)
+            intake = intake or Intake.load()
+            with email_time_limit(seconds):
+                received = _process_claimed(inbound, intake=intake, bypass_rate_limit=force,
+                                            may_wait=not force and not slow_queue
+                                            and inbound.parent_waits < MAX_PARENT_WAITS)
             _finish(inbound, received)
         return inbound
+    except EmailTookTooLong as exc:  # its writes were rolled back with the transaction
+        mark_too_slow(inbound_id, exc, seconds=seconds, retry=not slow_queue)
+        return InboundEmail.objects.filter(pk=inbound_id).first()
     except ParentPending:  # the claim was rolled back: the email is waiting again
         with transaction.atomic():
             record_parent_waits(inbound_ids=[inbound_id])
@@ -187,6 +202,7 @@ def _mark_failed(inbound_id: int, exc: BaseException) -> None:
             error=error,
             attempts=F("attempts") + 1,
             processed_at=timezone.now(),
+            retry_at=None,
         )
 
 
@@ -289,9 +305,9 @@ def parent_waiting(message: InboundMessage, *, exclude_ids: Iterable[int] = ()) 
     """Return whether an email this message answers is stored but not processed yet."""
     if not message.thread_ids:
         return False
-    waiting = InboundEmail.objects.filter(
-        message_id__in=message.thread_ids, state__in=[State.NEW, State.PROCESSING]
-    ).exclude(pk__in=list(exclude_ids))
+    waiting = InboundEmail.objects.filter(not_processed_yet(), message_id__in=message.thread_ids).exclude(
+        pk__in=list(exclude_ids)
+    )
     if message.message_id:
         waiting = waiting.exclude(message_id=message.message_id)
     return waiting.exists()

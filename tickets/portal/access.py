@@ -6,9 +6,11 @@ through the functions below. The rules, one condition per line:
 - a contact sees the tickets they opened (and that belong to their own client, or to no client);
 - a primary contact (Contact.is_primary) sees every ticket of their client;
 - spam is never shown;
-- of a ticket's messages only the public ones (customer messages and staff replies) are shown:
-  internal notes, automatic/system messages and ticket events never reach the portal;
-- an attachment is reachable only through a public message of a visible ticket;
+- of a ticket's messages only the public ones are shown (`customer_visible`): customer messages,
+  staff replies and automatic messages that were sent to the customer (receipts, the auto-close
+  notice); internal notes, unsent automatic messages and ticket events never reach the portal;
+- a message link or an attachment is reachable only through such a message of a visible ticket
+  (the same condition as the thread, so whatever the thread shows can be linked and downloaded);
 - invoices: those of the contact's own client;
 - announcements: for customers, current (started, not ended), global or aimed at the contact's
   client.
@@ -27,9 +29,16 @@ from crm.models import Announcement, Contact, Invoice
 from tickets.models import Attachment, Ticket, TicketFollower, TicketMessage
 
 PUBLIC_MESSAGE_KINDS = (TicketMessage.Kind.CUSTOMER, TicketMessage.Kind.STAFF)
-# Automatic messages that went to the customer (receipts, the auto-close notice) are in the portal
-# thread too; ones never sent (delivery_status empty) stay internal.
-SENT_AUTOMATIC = Q(kind=TicketMessage.Kind.SYSTEM) & ~Q(delivery_status="")
+
+
+def customer_visible(prefix: str = "") -> Q:
+    """The one condition for a message the customer may read (thread, links, attachments);
+    `prefix` reaches it from another model ("message__" for attachments). Automatic messages
+    that went to the customer (receipts, the auto-close notice) count; ones never sent
+    (delivery_status empty) stay internal."""
+    return Q(**{f"{prefix}kind__in": PUBLIC_MESSAGE_KINDS}) | (
+        Q(**{f"{prefix}kind": TicketMessage.Kind.SYSTEM}) & ~Q(**{f"{prefix}delivery_status": ""})
+    )
 
 
 def portal_tickets(*, contact: Contact) -> QuerySet[Ticket]:
@@ -116,17 +125,15 @@ def get_ticket_for_contact_preview(*, user: object, contact: Contact, number: in
 
 def public_messages(*, ticket: Ticket) -> QuerySet[TicketMessage]:
     """Return the messages of a (visible) ticket that the customer may read, oldest first."""
-    return TicketMessage.objects.filter(
-        Q(kind__in=PUBLIC_MESSAGE_KINDS) | SENT_AUTOMATIC, ticket_id=ticket.pk
-    ).order_by("created_at", "id")
+    return TicketMessage.objects.filter(customer_visible(), ticket_id=ticket.pk).order_by("created_at", "id")
 
 
 def get_message_for_contact(*, contact: Contact, message_id: int) -> TicketMessage:
     """Return a public message of a ticket the contact may see; 404 otherwise."""
     try:
         return TicketMessage.objects.select_related("ticket").get(
+            customer_visible(),
             pk=message_id,
-            kind__in=PUBLIC_MESSAGE_KINDS,
             ticket__in=portal_tickets(contact=contact),
         )
     except TicketMessage.DoesNotExist:
@@ -137,8 +144,8 @@ def get_attachment_for_contact(*, contact: Contact, attachment_id: int) -> Attac
     """Return an attachment of a public message of a visible ticket; 404 otherwise."""
     try:
         return Attachment.objects.select_related("message").get(
+            customer_visible("message__"),
             pk=attachment_id,
-            message__kind__in=PUBLIC_MESSAGE_KINDS,
             message__ticket__in=portal_tickets(contact=contact),
         )
     except Attachment.DoesNotExist:

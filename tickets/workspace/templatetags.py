@@ -6,7 +6,6 @@ autoescaped, rendered by {% queue_rows %} and {% message_cards %}: the two fragm
 fifty and two hundred times a page, where Django's engine doubled the page's CPU time).
 """
 
-import re
 
 import nh3
 from django import template
@@ -15,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from tickets.quoting import split_quoted
 from tickets.sla import calendar as sla
 from tickets.sla.policy import display_target
 
@@ -50,9 +50,6 @@ def _labels() -> dict[str, str]:
         _LABELS[language] = labels
     return labels
 
-# A quoted tail: "On <date>, <someone> wrote:" or the first of a run of "> " lines that
-# continues to the end of the message.
-_QUOTE_HEADER = re.compile(r"^(On .{4,200} wrote:|-----\s*Original Message\s*-----|From: .+)$", re.MULTILINE)
 
 
 def sla_facts(ticket: object, now: object = None) -> dict[str, object]:
@@ -132,20 +129,6 @@ def filesize(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.1f} KB"
     return f"{size / 1048576:.1f} MB"
-
-
-def split_quoted(text: str) -> tuple[str, str]:
-    """Split a plain-text body into (what was written, the quoted history below it)."""
-    match = _QUOTE_HEADER.search(text)
-    if match and match.start() > 0:
-        return text[: match.start()].rstrip(), text[match.start():]
-    lines = text.splitlines()
-    tail = len(lines)
-    while tail > 0 and (lines[tail - 1].startswith(">") or not lines[tail - 1].strip()):
-        tail -= 1
-    if tail < len(lines) and any(line.startswith(">") for line in lines[tail:]) and tail > 0:
-        return "\n".join(lines[:tail]).rstrip(), "\n".join(lines[tail:]).strip()
-    return text, ""
 
 
 @register.filter

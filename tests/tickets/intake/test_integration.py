@@ -68,3 +68,33 @@ def test_worker_killed_mid_run_loses_nothing(departments, celery_worker_redis):
     wait_until(lambda: InboundEmail.objects.filter(state="done").count() == count, timeout=120)
     assert Ticket.objects.filter(subject__startswith="Burst").count() == count
     assert TicketMessage.objects.filter(kind="customer").count() == count
+
+
+def test_slow_email_is_retried_on_the_slow_queue_by_a_real_worker(departments, celery_worker_redis):
+    """A real worker (prefork, Redis) with a sanitiser that stalls on one email: the other emails
+    of the batch become tickets at once; the slow one is stopped after 1 s, retried once on the
+    intake_slow queue, stopped after 2 s there and kept failed with its reason."""
+    from tests.tickets.intake.test_timelimit import html_email
+    from tickets import tasks
+    from tickets.intake.services import store_inbound_email
+
+    worker = celery_worker_redis(include="tests.tickets.intake.slow_worker", extra_env={
+        "HELPDESK_INBOUND_EMAIL_SOFT_LIMIT": "1", "HELPDESK_INBOUND_EMAIL_SLOW_LIMIT": "2"})
+    raws = [build(subject="Normal 1", message_id="<n1@x>"), html_email("Bomb", "<p>SLOW</p>", "<bomb@x>"),
+            build(subject="Normal 2", message_id="<n2@x>")]
+    rows = [store_inbound_email(raw=raw, queue=False).inbound for raw in raws]
+    started = time.monotonic()
+    tasks.process_inbound_email.delay(rows[0].pk)
+    normal = [rows[0].pk, rows[2].pk]
+    wait_until(lambda: InboundEmail.objects.filter(pk__in=normal, outcome="ticket_opened").count() == 2, timeout=25)
+    batch_seconds = time.monotonic() - started
+    assert batch_seconds < 15, worker.log[-3000:]  # not held up by the bomb's 30 s
+    bomb = rows[1]
+    wait_until(lambda: "slow queue too" in InboundEmail.objects.get(pk=bomb.pk).reason, timeout=40)
+    bomb.refresh_from_db()
+    assert (bomb.state, bomb.outcome, bomb.ticket_id) == ("failed", "failed", None), worker.log[-3000:]
+    assert "EmailTookTooLong" in bomb.error
+    assert "tickets.process_slow_inbound_email" in worker.log
+    assert not Ticket.objects.filter(subject="Bomb").exists()
+    assert Ticket.objects.filter(subject__startswith="Normal").count() == 2
+    print(f"normal emails done after {batch_seconds:.1f} s")

@@ -72,6 +72,28 @@ def test_receipt_and_auto_close_notice_are_in_the_portal_thread(acme, login, dja
     assert "INTERNAL automation" not in body
 
 
+def test_links_and_files_of_shown_automatic_messages_open(acme, login, django_capture_on_commit_callbacks):
+    """Whatever the portal thread shows can be linked and downloaded: the sent auto-close notice's
+    link and file open; an unsent automatic message, hidden from the thread, stays 404."""
+    sent = services.add_reply(ticket=acme.ticket, kind=TicketMessage.Kind.SYSTEM, body_text="We closed your ticket.",
+                              is_automatic=True, author_name="General Support", enforce_attachment_policy=False,
+                              attachments=[services.NewAttachment(name="summary.txt", content=b"closed",
+                                                                  content_type="text/plain")])
+    unsent = services.add_reply(ticket=acme.ticket, kind=TicketMessage.Kind.SYSTEM, body_text="INTERNAL automation",
+                                send=False, enforce_attachment_policy=False,
+                                attachments=[services.NewAttachment(name="internal.txt", content=b"x",
+                                                                    content_type="text/plain")])
+    client = login(acme.alice)
+    page = client.get(reverse("portal:ticket_detail", args=[acme.ticket.pk])).content.decode()
+    assert f'id="msg-{sent.pk}"' in page and "summary.txt" in page and "internal.txt" not in page
+    link = client.get(reverse("portal:message", args=[sent.pk]))
+    assert link.status_code == 302 and link["Location"].endswith(f"/portal/tickets/{acme.ticket.pk}/#msg-{sent.pk}")
+    download = client.get(reverse("portal:attachment", args=[sent.attachments.get().pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"closed"
+    assert client.get(reverse("portal:message", args=[unsent.pk])).status_code == 404
+    assert client.get(reverse("portal:attachment", args=[unsent.attachments.get().pk])).status_code == 404
+
+
 @pytest.mark.parametrize("channel", ["portal", "phone"])
 def test_portal_and_phone_tickets_get_a_receipt(department, channel, mailoutbox, django_capture_on_commit_callbacks):
     """A new portal or phone ticket gets the automatic receipt, like an email ticket."""

@@ -45,6 +45,21 @@ def test_quoted_history_is_collapsed(agent_client, ticket):
     assert body.index("Still broken.") < body.index("<details class=\"quoted\">") < body.index("&gt; try again")
 
 
+def test_quoted_history_is_found_as_the_intake_finds_it(agent_client, ticket):
+    """The page folds what the intake cuts (one splitter): a German "schrieb" line and an Outlook
+    header block; a "From:" line in the text itself is no history."""
+    MessageFactory(ticket=ticket, body_text="Geht wieder.\n\nAm Mo., 1. Jan. 2026 schrieb Support:\n> Neustart")
+    MessageFactory(ticket=ticket, body_text="See below.\n\nFrom: Support <s@company.com>\nSent: Monday\n"
+                                            "To: me\nSubject: Printer\n\nTry again")
+    MessageFactory(ticket=ticket, body_text="Lines like\nFrom: the printer log\nare part of my message.")
+    body = agent_client.get(f"/staff/tickets/{ticket.pk}/").content.decode()
+    assert body.count('<details class="quoted"><summary>') == 2
+    assert body.index("Geht wieder.") < body.index("Am Mo., 1. Jan. 2026 schrieb") < body.index("See below.")
+    assert body.index("See below.") < body.index("Try again") < body.index("Lines like")
+    assert body.index("<details", body.index("See below.")) < body.index("From: Support")
+    assert "From: the printer log" in body
+
+
 def test_customer_panel_shows_the_clients_context(agent_client, support):
     """The panel lists other open tickets, invoices (overdue flagged), orders with AWB, contracts,
     opportunities and activity, and links to the client file."""
