@@ -40,6 +40,23 @@ def set_password_url(*, user: User) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def set_language(*, user: User, language: str) -> User:
+    """Keep the language this person chose for their pages ("" follows the browser).
+
+    A customer's choice is kept on their contact record (where staff see it and where the
+    middleware looks first); staff keep it on their user.
+    """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    contact = None if user.is_staff else Contact.objects.filter(user=user).first()
+    if contact is not None:
+        contact.language = language
+        contact.save(update_fields=["language"])
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
+
+
 @transaction.atomic
 def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
     """Give a contact a portal login and email them a link to choose their password.
