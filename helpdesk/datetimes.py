@@ -14,8 +14,6 @@ from datetime import date, datetime
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from tickets.sla.calendar import humanize_seconds
-
 
 def _local(value: date | datetime, tz_name: str = "") -> date | datetime:
     # A moment in the active time zone, or in `tz_name`; {{ t|timezone:"…" }} marks its result
@@ -57,8 +55,16 @@ def time_of_day(value: datetime | None) -> str:
 
 
 def duration(seconds: float) -> str:
-    """Return a short duration: '2 d 3 h', '4 h 05 min', '12 min'."""
-    return humanize_seconds(int(seconds))
+    """Return a short duration in the active language: '2 d 3 h', '4 h 05 min', '12 min' (the
+    sign is dropped; the caller says "late", "left" or "ago")."""
+    minutes = abs(int(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
 
 
 def elapsed(value: datetime | date | None, now: datetime | None = None) -> str:
@@ -67,7 +73,7 @@ def elapsed(value: datetime | date | None, now: datetime | None = None) -> str:
         return ""
     if not isinstance(value, datetime):
         value = timezone.make_aware(datetime(value.year, value.month, value.day))
-    return humanize_seconds(int(((now or timezone.now()) - value).total_seconds()))
+    return duration(((now or timezone.now()) - value).total_seconds())
 
 
 def ago(value: datetime | date | None, now: datetime | None = None) -> str:
@@ -81,5 +87,5 @@ def ago(value: datetime | date | None, now: datetime | None = None) -> str:
     if abs(seconds) < 60:
         return _("just now")
     if seconds < 0:
-        return _("in %(t)s") % {"t": humanize_seconds(-seconds)}
-    return _("%(t)s ago") % {"t": humanize_seconds(seconds)}
+        return _("in %(t)s") % {"t": duration(-seconds)}
+    return _("%(t)s ago") % {"t": duration(seconds)}

@@ -67,7 +67,7 @@ def sla_facts(ticket: object, now: object = None) -> dict[str, object]:
         "metric": metric,
         "state": target.state,
         "title": f"{labels[metric]} {datetimes.moment(target.due_at)}",
-        "left": sla.humanize_seconds(target.seconds),
+        "left": datetimes.duration(target.seconds),
         "label": labels.get(target.state, ""),
         "colour": {"breached": "danger", "paused": "", "soon": "warn"}.get(target.state, "ok"),
     }
@@ -102,9 +102,9 @@ def due_status(ticket: object, metric: str) -> dict[str, object]:
         return {"state": "none"}
     facts: dict[str, object] = {"state": target.state, "when": timezone.localtime(target.due_at)}
     if target.state == "breached":
-        facts["detail"] = _("%(t)s late") % {"t": sla.humanize_seconds(target.seconds)} if target.seconds >= 60 else ""
+        facts["detail"] = _("%(t)s late") % {"t": datetimes.duration(target.seconds)} if target.seconds >= 60 else ""
     elif target.state != "met":
-        facts["detail"] = _("%(t)s left") % {"t": sla.humanize_seconds(target.seconds)}
+        facts["detail"] = _("%(t)s left") % {"t": datetimes.duration(target.seconds)}
     facts["colour"] = {"met": "ok", "breached": "danger", "paused": "", "soon": "warn"}.get(target.state, "ok")
     return facts
 
