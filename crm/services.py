@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -94,8 +94,10 @@ def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
         "login_url": f"{settings.SITE_URL}{reverse('portal_auth:login')}",
         "site_url": settings.SITE_URL,
     }
-    subject = render_to_string("crm/email/portal_invitation_subject.txt", context).strip()
-    body = render_to_string("crm/email/portal_invitation.txt", context)
+    # In the contact's language (or the site's), not in the inviting manager's.
+    with translation.override(contact.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("crm/email/portal_invitation_subject.txt", context).strip()
+        body = render_to_string("crm/email/portal_invitation.txt", context)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [contact.email], fail_silently=False)
     )

@@ -240,3 +240,46 @@ def test_romanian_translations_keep_placeholders():
         for form in forms:
             assert set(placeholder.findall(form)) <= wanted | {"%(n)"} and form, msgid
             assert wanted <= set(placeholder.findall(form)) | {"%(n)"}, msgid
+
+
+def test_profile_page_chooses_the_language(client, world):
+    client.force_login(world.agent)
+    page = client.get("/staff/profile/").content.decode()
+    assert '<option value="ro" lang="ro">Română</option>' in page
+    client.post("/language/", {"language": "ro", "next": "/staff/profile/"})
+    page = client.get("/staff/profile/").content.decode()
+    assert "Profilul meu" in page and '<option value="ro" lang="ro" selected>Română</option>' in page
+
+
+def test_a_romanian_agent_does_not_write_other_peoples_notifications_in_romanian(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Notifications and emails for others are written in the site's language, not the actor's."""
+    from tickets.models.notifications import Notification
+
+    technical = DepartmentFactory(name="Technical Support", email="tech@company.com")
+    engineer = StaffFactory(email="tom@company.com", departments=[technical])
+    User.objects.filter(pk=world.agent.pk).update(language="ro")
+    client.force_login(world.agent)
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("staff:ticket_escalate", args=[world.ticket.pk]),
+                               {"department": technical.pk, "note": "Checked the logs: the API returns 500; needs L2."})
+    assert response.status_code in (200, 302)
+    texts = list(Notification.objects.filter(recipient=engineer).values_list("text", flat=True))
+    assert texts and all(text.startswith("Ticket #") for text in texts), texts
+
+
+def test_portal_invitation_is_written_in_the_contacts_language(world, mailoutbox, django_capture_on_commit_callbacks):
+    from crm import services as crm_services
+
+    contact = ContactFactory(first_name="Ion", email="ion@client.example", language="ro")
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        crm_services.invite_contact(contact=contact, invited_by=world.manager)
+    assert "portalul nostru de asistență" in mailoutbox[0].body
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_behind():
+    """Requests activate their language in the test thread; later tests start from English."""
+    yield
+    translation.deactivate()
