@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import validate_timezone
+from helpdesk import datetimes
 
 
 def new_uid() -> str:
@@ -70,7 +71,7 @@ class Callback(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{_('Callback')} #{self.ticket_id} {self.starts_at:%Y-%m-%d %H:%M} UTC"
+        return f"{_('Callback')} #{self.ticket_id} {datetimes.moment(self.starts_at)}"
 
     def get_absolute_url(self) -> str:
         return reverse("appointments:detail", args=[self.pk])

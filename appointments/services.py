@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from appointments import ics
 from appointments.models import Callback
 from crm import services as crm_services
+from helpdesk import datetimes
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent, TicketMessage
 from tickets.models.notifications import NotificationKind
@@ -58,8 +59,7 @@ def local_to_utc(naive: datetime, tz_name: str) -> datetime:
 
 def when_in(moment: datetime, tz_name: str) -> str:
     """Return `moment` as people read it in zone `tz_name`: 'Sun 29 Mar 2026, 10:00 (Europe/Bucharest)'."""
-    local = moment.astimezone(zone(tz_name))
-    return f"{local:%a %d %b %Y, %H:%M} ({tz_name or 'UTC'})"
+    return f"{datetimes.moment(moment, tz_name=zone(tz_name).key, weekday=True)} ({tz_name or 'UTC'})"
 
 
 def customer_timezone_of(ticket: Ticket) -> str:

@@ -93,7 +93,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Person"), {"fields": ("full_name", "timezone")}),
+        (_("Person"), {"fields": ("full_name", "timezone", "language")}),
         (
             _("Access"),
             {

@@ -25,6 +25,13 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("%(tz)s is not a known time zone."), params={"tz": value})
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """Return the languages a person may choose ("" follows the browser)."""
+    from django.conf import settings
+
+    return [("", _("As the browser says")), *settings.LANGUAGES]
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -64,6 +71,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=language_choices,
+        help_text=_("The language of the pages; empty: the browser's."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=now)
 
@@ -160,6 +171,10 @@ class Contact(models.Model):
     portal_access = models.BooleanField(_("portal access"), default=True)
     timezone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=language_choices,
+        help_text=_("The language of the portal; empty: the browser's."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=now)

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -38,6 +38,23 @@ def set_password_url(*, user: User) -> str:
     token = default_token_generator.make_token(user)
     path = reverse("portal_auth:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     return f"{settings.SITE_URL}{path}"
+
+
+def set_language(*, user: User, language: str) -> User:
+    """Keep the language this person chose for their pages ("" follows the browser).
+
+    A customer's choice is kept on their contact record (where staff see it and where the
+    middleware looks first); staff keep it on their user.
+    """
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValueError(f"unknown language {language!r}")
+    contact = None if user.is_staff else Contact.objects.filter(user=user).first()
+    if contact is not None:
+        contact.language = language
+        contact.save(update_fields=["language"])
+    user.language = language
+    user.save(update_fields=["language"])
+    return user
 
 
 @transaction.atomic
@@ -77,8 +94,10 @@ def invite_contact(*, contact: Contact, invited_by: User | None = None) -> User:
         "login_url": f"{settings.SITE_URL}{reverse('portal_auth:login')}",
         "site_url": settings.SITE_URL,
     }
-    subject = render_to_string("crm/email/portal_invitation_subject.txt", context).strip()
-    body = render_to_string("crm/email/portal_invitation.txt", context)
+    # In the contact's language (or the site's), not in the inviting manager's.
+    with translation.override(contact.language or settings.LANGUAGE_CODE):
+        subject = render_to_string("crm/email/portal_invitation_subject.txt", context).strip()
+        body = render_to_string("crm/email/portal_invitation.txt", context)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [contact.email], fail_silently=False)
     )

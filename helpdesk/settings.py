@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "helpdesk.middleware.UserTimezoneMiddleware",
+    "helpdesk.middleware.UserLanguageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -70,6 +71,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
@@ -155,7 +157,9 @@ AXES_LOCKOUT_TEMPLATE = "helpdesk/locked_out.html"
 AXES_ENABLED = env.boolean("AXES_ENABLED", True)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [("en", "English"), ("ro", "Română")]
+# One date and time format per language, used everywhere (helpdesk/formats/).
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.string("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("health/", views.health, name="health"),
+    path("language/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("staff/whatsapp/", include("whatsapp.staff_urls")),
     path("staff/reports/", include("tickets.reports.urls")),

@@ -1,5 +1,6 @@
 """Entry pages: the root page that sends people to the right login, login/logout, health."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.forms import AuthenticationForm
@@ -9,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
+from crm import services as crm_services
 from helpdesk.health import run_checks
 
 
@@ -83,3 +86,13 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect("/staff/login/" if staff else "/authentication/login/")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the pages' language (the user menu's switcher): kept on the signed-in person's
+    profile so it follows them to any browser, and in the language cookie for everyone."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        crm_services.set_language(user=request.user, language=language)
+    return django_set_language(request)

@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +99,16 @@ def emit_many(event: str, payloads: Sequence[dict[str, object]]) -> None:
 
     def fire() -> None:
         token = _source_rules.set(chain)
+        # Listeners write for other people (notifications, emails): in the site's language, never
+        # in the language of the person whose request caused the event.
         try:
-            for listener in list(_listeners.get(event, ())):
-                if isinstance(listener, _Batch):
-                    _call_batch(listener, event, payloads)
-                    continue
-                for payload in payloads:
-                    _call(listener, event, payload)
+            with translation.override(settings.LANGUAGE_CODE):
+                for listener in list(_listeners.get(event, ())):
+                    if isinstance(listener, _Batch):
+                        _call_batch(listener, event, payloads)
+                        continue
+                    for payload in payloads:
+                        _call(listener, event, payload)
         finally:
             _source_rules.reset(token)
 

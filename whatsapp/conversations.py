@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from helpdesk import datetimes
 from tickets import services as ticket_services
 from tickets.exceptions import TicketError
 from tickets.models import Department, Priority, Ticket
@@ -77,7 +78,7 @@ def quote_messages(messages: list[Message]) -> str:
     for message in messages:
         who = _("Customer") if message.direction == Message.Direction.IN else (
             message.sent_by.get_full_name() if message.sent_by_id else _("Agent"))
-        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M}] {who}: {message.body or '[' + message.type + ']'}")
+        lines.append(f"[{datetimes.moment(message.created_at)}] {who}: {message.body or '[' + message.type + ']'}")
     return "\n".join(lines)
 
 

@@ -55,7 +55,7 @@ def test_agenda_week_and_queue_show_my_callbacks(agent_client, ticket, agent, dj
         week = agent_client.get(reverse("appointments:agenda") + "?view=week")
         queue = agent_client.get(reverse("staff:ticket_list"))
     assert agenda.content.count(b"Sync fails after import") == 11
-    assert b"Fri 20 Mar 2026 14:00" in agenda.content  # 12:00 UTC in Bucharest
+    assert b"Fri 20 Mar 2026, 14:00" in agenda.content  # 12:00 UTC in Bucharest
     assert b'id="week-calendar"' in week.content and b"14:00 #" in week.content
     assert b'id="callbacks-today"' in queue.content
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 RECEIPT_FALLBACK = (
     "Hello {contact_first_name},\n\n"
-    "We received your ticket [Ticket ID: {ticket_number}] \u201c{ticket_subject}\u201d. "
+    "We received your ticket [Ticket ID: {ticket_number}] “{ticket_subject}”. "
     "Our {department} team will answer as soon as possible.\n"
     "To add information, reply to this email and keep the ticket number in the subject.\n\n"
     "This is an automatic message."
@@ -133,7 +133,7 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
             _("Email from unregistered senders is being held"),
             _("More than %(n)d new tickets from unregistered senders arrived within %(m)d minutes. Further "
               "new tickets from senders who are no contact are held, not dropped: review them in the admin "
-              "under Inbound emails (state: held) and use \u201cprocess again\u201d to open tickets from "
+              "under Inbound emails (state: held) and use “process again” to open tickets from "
               "them.")
             % {"n": settings.HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT, "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
             managers,
@@ -143,7 +143,7 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
             _("Email from %(sender)s is being held") % {"sender": inbound.from_email},
             _("%(sender)s sent more than %(n)d new tickets within %(m)d minutes. Further email from this "
               "address is held, not dropped: review it in the admin under Inbound emails (state: held) and "
-              "use \u201cprocess again\u201d to open tickets from it.")
+              "use “process again” to open tickets from it.")
             % {"sender": inbound.from_email, "n": settings.HELPDESK_SENDER_RATE_LIMIT,
                "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
             managers,
@@ -152,12 +152,12 @@ def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
         if not inbound.from_email:
             return
         if notice == "refused":
-            body = _("Hello,\n\nThank you for your email \u201c%(subject)s\u201d. We can only open support "
+            body = _("Hello,\n\nThank you for your email “%(subject)s”. We can only open support "
                      "tickets for registered contacts, and %(sender)s is not one of them. Please write from "
                      "the address registered with us, or ask your company's account administrator to add "
                      "you.\n\nThis is an automatic message.")
         else:
-            body = _("Hello,\n\nYour email \u201c%(subject)s\u201d is larger than we can accept. Please send "
+            body = _("Hello,\n\nYour email “%(subject)s” is larger than we can accept. Please send "
                      "it again with smaller attachments, or share them through a link.\n\nThis is an "
                      "automatic message.")
         email = _notice_email(

@@ -116,8 +116,8 @@ class TicketStatus(models.Model):
     is_default = models.BooleanField(_("default for new tickets"), default=False)
     portal_label = models.CharField(
         _("label on the client portal"), max_length=60, blank=True,
-        help_text=_("What customers see, e.g. \u201cIn progress\u201d for Escalated. Empty: \u201cIn progress\u201d "
-                    "(or \u201cClosed\u201d for a closing status); an internal name is never shown as it is."),
+        help_text=_("What customers see, e.g. “In progress” for Escalated. Empty: “In progress” "
+                    "(or “Closed” for a closing status); an internal name is never shown as it is."),
     )
 
     class Meta:

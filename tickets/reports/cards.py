@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk import datetimes
 from tickets.reports import kpis, sources
 from tickets.reports.filters import ReportFilters
-from tickets.sla.calendar import humanize_seconds
 
 FRT_TARGET = timedelta(hours=4)
 RESOLUTION_TARGET = timedelta(hours=48)
@@ -66,7 +66,7 @@ def read_period(filters: ReportFilters, figures: kpis.FigureSet | None = None) -
 
 
 def duration(seconds: float | None) -> str:
-    return "—" if seconds is None else humanize_seconds(int(seconds))
+    return "—" if seconds is None else datetimes.duration(seconds)
 
 
 def pct(value: float | None) -> str:

@@ -206,19 +206,6 @@ def running_metric(ticket: object) -> str:
     return "resolution"
 
 
-def humanize_seconds(seconds: int) -> str:
-    """Return a short duration such as '2 d 3 h', '4 h 05 min' or '12 min'."""
-    seconds = abs(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min"
-
-
 def remaining_business_seconds(due_at: datetime, now: datetime, schedule: Schedule | None = None) -> float:
     """Return the business seconds left until `due_at` (negative when overdue, in wall time)."""
     if due_at >= now:

@@ -14,21 +14,11 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from helpdesk import datetimes
 from tickets.models import Ticket
 from tickets.sla.policy import display_target
 
 register = template.Library()
-
-
-def _duration(seconds: int) -> str:
-    minutes = abs(int(seconds)) // 60
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    return _("%(m)d min") % {"m": minutes}
 
 
 def sla_facts(ticket: Ticket, metric: str, now: datetime | None = None) -> dict[str, Any]:
@@ -37,13 +27,14 @@ def sla_facts(ticket: Ticket, metric: str, now: datetime | None = None) -> dict[
     if target.state == "none":
         text = "—"
     elif target.state == "breached":
-        text = _("breached (%(t)s late)") % {"t": _duration(target.seconds)} if target.seconds >= 60 else _("breached")
+        late = datetimes.duration(target.seconds)
+        text = _("breached (%(t)s late)") % {"t": late} if target.seconds >= 60 else _("breached")
     elif target.state == "met":
         text = _("met")
     elif target.state == "paused":
         text = _("paused")
     else:
-        text = _("due in %(t)s") % {"t": _duration(target.seconds)}
+        text = _("due in %(t)s") % {"t": datetimes.duration(target.seconds)}
     css = "due" if target.state == "none" else target.state
     return {"state": target.state, "due_at": target.due_at, "text": text, "css": css}
 

@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from tickets.quoting import split_quoted
+from helpdesk import datetimes
 from tickets.sla import calendar as sla
 from tickets.sla.policy import display_target
 
@@ -36,8 +37,6 @@ def _labels() -> dict[str, str]:
             "breached": _("breached"),
             "paused": _("paused"),
             "unassigned": _("Unassigned"),
-            "just_now": _("just now"),
-            "ago": _("%(t)s ago"),
             "kind:note": _("Internal note · staff only"),
             "kind:staff": _("Staff reply"),
             "kind:system": _("Automatic message"),
@@ -64,8 +63,8 @@ def sla_facts(ticket: object, now: object = None) -> dict[str, object]:
     return {
         "metric": metric,
         "state": target.state,
-        "title": f"{labels[metric]} {target.due_at:%Y-%m-%d %H:%M} UTC",
-        "left": sla.humanize_seconds(target.seconds),
+        "title": f"{labels[metric]} {datetimes.moment(target.due_at)}",
+        "left": datetimes.duration(target.seconds),
         "label": labels.get(target.state, ""),
         "colour": {"breached": "danger", "paused": "", "soon": "warn"}.get(target.state, "ok"),
     }
@@ -114,9 +113,9 @@ def due_status(ticket: object, metric: str) -> dict[str, object]:
         return {"state": "none"}
     facts: dict[str, object] = {"state": target.state, "when": timezone.localtime(target.due_at)}
     if target.state == "breached":
-        facts["detail"] = _("%(t)s late") % {"t": sla.humanize_seconds(target.seconds)} if target.seconds >= 60 else ""
+        facts["detail"] = _("%(t)s late") % {"t": datetimes.duration(target.seconds)} if target.seconds >= 60 else ""
     elif target.state != "met":
-        facts["detail"] = _("%(t)s left") % {"t": sla.humanize_seconds(target.seconds)}
+        facts["detail"] = _("%(t)s left") % {"t": datetimes.duration(target.seconds)}
     facts["colour"] = {"met": "ok", "breached": "danger", "paused": "", "soon": "warn"}.get(target.state, "ok")
     return facts
 
@@ -148,14 +147,8 @@ def text_parts(message: object) -> tuple[str, str]:
 
 @register.simple_tag
 def ago(moment: object, now: object = None) -> str:
-    """Return 'x min ago' for a past moment (cheaper than naturaltime in long lists)."""
-    if moment is None:
-        return ""
-    seconds = int(((now or timezone.now()) - moment).total_seconds())
-    labels = _labels()
-    if seconds < 60:
-        return labels["just_now"]
-    return labels["ago"] % {"t": sla.humanize_seconds(seconds)}
+    """Return 'x min ago' for a past moment (helpdesk.datetimes.ago, the product's one helper)."""
+    return datetimes.ago(moment, now)
 
 
 @register.filter

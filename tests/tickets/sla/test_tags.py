@@ -22,7 +22,7 @@ def badge(ticket, metric="first_response") -> str:
 
 def test_countdown_and_soon():
     """An open target shows the time left, in the warning colour within the lead time."""
-    assert "due in 2 h 0 min" in badge(TicketFactory(first_response_due_at=NOW + timedelta(hours=2)))
+    assert "due in 2 h 00 min" in badge(TicketFactory(first_response_due_at=NOW + timedelta(hours=2)))
     html = badge(TicketFactory(first_response_due_at=NOW + timedelta(minutes=10)))
     assert 'data-state="soon"' in html and "due in 10 min" in html
 
@@ -32,7 +32,7 @@ def test_breached_met_and_paused():
     assert 'data-state="breached"' in badge(TicketFactory(first_response_due_at=NOW - timedelta(minutes=5)))
     late = TicketFactory(first_response_due_at=NOW - timedelta(hours=3), first_response_at=NOW - timedelta(hours=1),
                          first_response_breached=True)
-    assert "breached (2 h 0 min late)" in badge(late)
+    assert "breached (2 h 00 min late)" in badge(late)
     met = TicketFactory(first_response_due_at=NOW, first_response_at=NOW - timedelta(hours=1))
     assert 'data-state="met"' in badge(met)
     paused = TicketFactory(status=status("on-hold"), resolution_due_at=NOW - timedelta(hours=1),
@@ -69,7 +69,7 @@ def test_every_badge_follows_the_first_response_pause_setting(settings):
     assert 'data-state="paused"' in badge(held)
     settings.HELPDESK_SLA_PAUSE_FIRST_RESPONSE = False
     assert 'data-state="due"' in queue_badge(held) and "3 h 00 min" in queue_badge(held)
-    assert "due in 3 h 0 min" in badge(held)
+    assert "due in 3 h 00 min" in badge(held)
     assert 'data-state="paused"' in badge(held, "resolution")
 
 

@@ -39,7 +39,7 @@ def kb_draft(request: HttpRequest, number: int) -> HttpResponse:
             group = next(g for g in groups if g.pk == data["group"])
             article = save_article(title=data["title"], group=group, body_markdown=data["body"],
                                    status=KBArticle.Status.DRAFT)
-            messages.success(request, _("Draft \u201c%(title)s\u201d saved: a manager reviews and publishes it.")
+            messages.success(request, _("Draft “%(title)s” saved: a manager reviews and publishes it.")
                              % {"title": article.title})
             return redirect(ticket)
     else:

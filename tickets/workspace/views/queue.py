@@ -114,7 +114,7 @@ def ignored_filters(form: QueueFilterForm, query: QueryDict) -> list[str]:
         if name == "department":
             notes.append(_("The department filter was ignored: it is not one of your departments."))
         else:
-            notes.append(_("The filter \u201c%(label)s\u201d was ignored: its value is not valid.")
+            notes.append(_("The filter “%(label)s” was ignored: its value is not valid.")
                          % {"label": form.fields[name].label})
     return notes
 

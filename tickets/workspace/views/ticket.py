@@ -231,7 +231,7 @@ def escalate(request: HttpRequest, number: int) -> HttpResponse:
         messages.success(
             request,
             _("Ticket #%(n)s escalated to %(dept)s; it has left your queue. You follow it: "
-              "find it under \u201cTickets I follow\u201d.")
+              "find it under “Tickets I follow”.")
             % {"n": ticket.pk, "dept": ticket.department},
         )
         return redirect("staff:ticket_list")
