@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from tickets.quoting import split_quoted
 from helpdesk import datetimes
+from tickets.quoting import split_quoted
 from tickets.sla import calendar as sla
 from tickets.sla.policy import display_target
 
