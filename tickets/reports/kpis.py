@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -38,6 +39,9 @@ class TicketFigures:
     fcr: int = 0
     sla_total: int = 0
     sla_met: int = 0
+    # The same durations in business hours (the department's SLA calendar; None off PostgreSQL).
+    frt_business_sum: timedelta | None = None
+    resolution_business_sum: timedelta | None = None
 
     @property
     def frt(self) -> timedelta | None:
@@ -62,6 +66,18 @@ class TicketFigures:
     @property
     def resolution_seconds(self) -> float | None:
         return self.resolution.total_seconds() if self.resolution is not None else None
+
+    @property
+    def frt_business_seconds(self) -> float | None:
+        if not self.answered or self.frt_business_sum is None:
+            return None
+        return self.frt_business_sum.total_seconds() / self.answered
+
+    @property
+    def resolution_business_seconds(self) -> float | None:
+        if not self.closed or self.resolution_business_sum is None:
+            return None
+        return self.resolution_business_sum.total_seconds() / self.closed
 
 
 @dataclass
@@ -133,6 +149,22 @@ def _add(into: TicketFigures, row: dict[str, Any]) -> None:
         into.frt_sum = (into.frt_sum or timedelta(0)) + row["k_frt"]
     if row["k_resolution"] is not None:
         into.resolution_sum = (into.resolution_sum or timedelta(0)) + row["k_resolution"]
+    if row.get("k_frt_b") is not None:
+        into.frt_business_sum = (into.frt_business_sum or timedelta(0)) + row["k_frt_b"]
+    if row.get("k_res_b") is not None:
+        into.resolution_business_sum = (into.resolution_business_sum or timedelta(0)) + row["k_res_b"]
+
+
+_ROW_KEYS = [column for column, _label in DIMENSIONS.values()] + [
+    "k_created", "k_answered", "k_frt", "k_frt_b", "k_sla_total", "k_sla_met", "k_closed", "k_resolution",
+    "k_res_b", "k_fcr"]
+
+
+def _sql_rows(filters: ReportFilters) -> list[dict[str, Any]]:
+    """The period's groups on PostgreSQL: whole days from the rollup, the rest live (rollup.py)."""
+    from tickets.reports import rollup
+
+    return [dict(zip(_ROW_KEYS, row, strict=True)) for row in rollup.ticket_rows(filters)]
 
 
 def figure_set(filters: ReportFilters) -> FigureSet:
@@ -142,7 +174,7 @@ def figure_set(filters: ReportFilters) -> FigureSet:
     even over a million tickets); the totals and each breakdown are sums of those groups.
     """
     group_fields = [column for column, _label in DIMENSIONS.values()]
-    rows = (
+    rows = _sql_rows(filters) if connection.vendor == "postgresql" else (
         scope(filters)
         .filter(Q(created_at__gte=filters.since, created_at__lt=filters.until)
                 | Q(closed_at__gte=filters.since, closed_at__lt=filters.until))
@@ -183,17 +215,21 @@ def urgent_priority_ids() -> list[int]:
 
 def activity(filters: ReportFilters) -> Activity:
     """Return the period's KB views, active agents, reply counts and the open queue at its end."""
-    in_period = {"created_at__gte": filters.since, "created_at__lt": filters.until}
-    ticket_q = filters.ticket_q("ticket__") & Q(ticket__is_spam=False)
-    replies = TicketEvent.objects.filter(ticket_q, kind=TicketEvent.Kind.STAFF_REPLIED, **in_period).aggregate(
-        n=Count("pk"), agents=Count("actor", distinct=True)
-    )
-    predefined = TicketMessage.objects.filter(
-        ticket_q, kind=TicketMessage.Kind.STAFF, predefined_reply__isnull=False, **in_period
-    ).count()
-    open_rows = scope(filters).filter(created_at__lt=filters.until).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=filters.until)
-    ).aggregate(n=Count("pk"), urgent=Count("pk", filter=Q(priority_id__in=urgent_priority_ids())))
+    if connection.vendor == "postgresql":
+        from tickets.reports import rollup
+
+        actors = rollup.reply_rows(filters)
+        staff_replies = sum(r for r, _p in actors.values())
+        predefined = sum(p for _r, p in actors.values())
+        agents = sum(1 for actor, (r, _p) in actors.items() if actor is not None and r)
+        open_now = rollup.open_at(filters, urgent_priority_ids())
+    else:
+        staff_replies, predefined, agents, open_now = _replies_orm(filters)
+    if open_now is None:
+        open_rows = scope(filters).filter(created_at__lt=filters.until).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=filters.until)
+        ).aggregate(n=Count("pk"), urgent=Count("pk", filter=Q(priority_id__in=urgent_priority_ids())))
+        open_now = (open_rows["n"], open_rows["urgent"])
     # The portal's own deflection figure (tickets.portal.queries.deflection_stats, in SQL here).
     sessions = (
         Deflection.objects.filter(opened_at__gte=filters.since, opened_at__lt=filters.until)
@@ -206,10 +242,23 @@ def activity(filters: ReportFilters) -> Activity:
         kb_views=KBView.objects.filter(
             day__gte=timezone.localdate(filters.since), day__lt=timezone.localdate(filters.until), by_staff=False
         ).count(),
-        active_agents=1 if filters.agent_id else replies["agents"],
+        active_agents=1 if filters.agent_id else agents,
         working_days=working_days(filters.since, filters.until),
-        staff_replies=replies["n"],
+        staff_replies=staff_replies,
         predefined_replies=predefined,
-        open_at_end=open_rows["n"],
-        open_urgent_at_end=open_rows["urgent"],
+        open_at_end=open_now[0],
+        open_urgent_at_end=open_now[1],
     )
+
+
+def _replies_orm(filters: ReportFilters) -> tuple[int, int, int, None]:
+    """Replies, predefined uses and agents who replied, with the ORM (databases other than PostgreSQL)."""
+    in_period = {"created_at__gte": filters.since, "created_at__lt": filters.until}
+    ticket_q = filters.ticket_q("ticket__") & Q(ticket__is_spam=False)
+    replies = TicketEvent.objects.filter(ticket_q, kind=TicketEvent.Kind.STAFF_REPLIED, **in_period).aggregate(
+        n=Count("pk"), agents=Count("actor", distinct=True)
+    )
+    predefined = TicketMessage.objects.filter(
+        ticket_q, kind=TicketMessage.Kind.STAFF, predefined_reply__isnull=False, **in_period
+    ).count()
+    return replies["n"], predefined, replies["agents"], None
