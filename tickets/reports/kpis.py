@@ -155,16 +155,39 @@ def _add(into: TicketFigures, row: dict[str, Any]) -> None:
         into.resolution_business_sum = (into.resolution_business_sum or timedelta(0)) + row["k_res_b"]
 
 
-_ROW_KEYS = [column for column, _label in DIMENSIONS.values()] + [
-    "k_created", "k_answered", "k_frt", "k_frt_b", "k_sla_total", "k_sla_met", "k_closed", "k_resolution",
-    "k_res_b", "k_fcr"]
+_SUM_KEYS = ["k_created", "k_answered", "k_frt", "k_frt_b", "k_sla_total", "k_sla_met", "k_closed", "k_resolution",
+             "k_res_b", "k_fcr"]
+_ROW_KEYS = [column for column, _label in DIMENSIONS.values()] + _SUM_KEYS
+_AS_INT = {"agent", "service", "priority"}
 
 
-def _sql_rows(filters: ReportFilters) -> list[dict[str, Any]]:
-    """The period's groups on PostgreSQL: whole days from the rollup, the rest live (rollup.py)."""
+def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
+    """The period's figures on PostgreSQL: whole days from the rollup, the rest live (rollup.py)."""
     from tickets.reports import rollup
 
-    return [dict(zip(_ROW_KEYS, row, strict=True)) for row in rollup.ticket_rows(filters)]
+    live, rolled = rollup.ticket_rows(filters)
+    total = TicketFigures()
+    by: dict[str, dict[Any, TicketFigures]] = {name: {} for name in DIMENSIONS}
+
+    def add(name: str, key: Any, row: dict[str, Any]) -> None:
+        group = by[name].get(key)
+        if group is None:
+            group = by[name][key] = TicketFigures()
+        _add(group, row)
+
+    for values in live:
+        row = dict(zip(_ROW_KEYS, values, strict=True))
+        _add(total, row)
+        for name, (column, _label) in DIMENSIONS.items():
+            add(name, row[column], row)
+    for department, dimension, value, *sums in rolled:
+        row = dict(zip(_SUM_KEYS, sums, strict=True))
+        if dimension == "":
+            _add(total, row)
+            add("department", department, row)
+        else:
+            add(dimension, int(value) if value is not None and dimension in _AS_INT else value, row)
+    return FigureSet(total=total, by=by)
 
 
 def figure_set(filters: ReportFilters) -> FigureSet:
@@ -173,8 +196,10 @@ def figure_set(filters: ReportFilters) -> FigureSet:
     One query groups the period's tickets by all six dimensions at once (a few thousand groups
     even over a million tickets); the totals and each breakdown are sums of those groups.
     """
+    if connection.vendor == "postgresql":
+        return _sql_figure_set(filters)
     group_fields = [column for column, _label in DIMENSIONS.values()]
-    rows = _sql_rows(filters) if connection.vendor == "postgresql" else (
+    rows = (
         scope(filters)
         .filter(Q(created_at__gte=filters.since, created_at__lt=filters.until)
                 | Q(closed_at__gte=filters.since, closed_at__lt=filters.until))

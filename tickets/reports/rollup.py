@@ -34,7 +34,9 @@ from tickets.reports.filters import ReportFilters
 
 logger = logging.getLogger(__name__)
 
-DIMS = ["department_id", "agent_id", "service_id", "priority_id", "channel", "tier"]
+# The breakdowns the rollup keeps beside each department's totals: name -> the facts' column.
+BREAKDOWNS = {"agent": "assignee_id", "service": "service_id", "priority": "priority_id", "channel": "channel",
+              "tier": "tier"}
 TICKET_SUMS = ["created", "answered", "frt_sum", "frt_business_sum", "sla_total", "sla_met", "closed",
                "resolution_sum", "resolution_business_sum", "fcr"]
 REPLY_SUMS = ["replies", "predefined"]
@@ -66,7 +68,28 @@ def _tables() -> dict[str, str]:
 
 
 def _windows_params(windows: list[Window]) -> dict[str, Any]:
-    return {"w_key": [w.key for w in windows], "w_lo": [w.lo for w in windows], "w_hi": [w.hi for w in windows]}
+    """Adjacent windows merged into ranges, as named parameters r<n>_lo / r<n>_hi, plus the time zone."""
+    ranges: list[list[datetime]] = []
+    for w in sorted(windows, key=lambda w: w.lo):
+        if ranges and ranges[-1][1] >= w.lo:
+            ranges[-1][1] = max(ranges[-1][1], w.hi)
+        else:
+            ranges.append([w.lo, w.hi])
+    params: dict[str, Any] = {"tz": timezone.get_current_timezone_name(), "n_ranges": len(ranges)}
+    for n, (lo, hi) in enumerate(ranges):
+        params[f"r{n}_lo"], params[f"r{n}_hi"] = lo, hi
+    return params
+
+
+def _in_windows(column: str, params: dict[str, Any]) -> str:
+    """SQL: `column` falls in one of the ranges (literal bounds, so the planner sees them and uses
+    the column's index: a join against a list of windows made it scan the whole table)."""
+    ranges = [f"({column} >= %(r{n}_lo)s AND {column} < %(r{n}_hi)s)" for n in range(params["n_ranges"])]
+    return "(" + " OR ".join(ranges or ["false"]) + ")"
+
+
+def _key(column: str, by_key: bool) -> str:
+    return f"({column} AT TIME ZONE %(tz)s)::date" if by_key else "NULL::date"
 
 
 def _dimension_filter(filters: ReportFilters | None, params: dict[str, Any]) -> str:
@@ -86,66 +109,74 @@ def _dimension_filter(filters: ReportFilters | None, params: dict[str, Any]) -> 
 _DIM_SELECT = "t.department_id, t.assignee_id, t.service_id, t.priority_id, t.channel, c.tier"
 
 
-def ticket_sql(clock: BusinessClock, filters: ReportFilters | None, *, by_key: bool) -> tuple[str, dict[str, Any]]:
-    """The ticket figures of the windows (params w_*), grouped by dimensions (and window key)."""
+_SUMS_SQL = ("sum(created), sum(answered), sum(frt), sum(frt_b), sum(sla_total), sum(sla_met), sum(closed), "
+             "sum(res), sum(res_b), sum(fcr)")
+
+
+def _ticket_select(by_key: bool) -> str:
+    """Live: one row per combination of the six dimensions. Rollup: per window key and department,
+    the totals and one grouping set per breakdown (GROUPING() tells which one a row belongs to)."""
+    if not by_key:
+        return (f"SELECT department_id, assignee_id, service_id, priority_id, channel, tier, {_SUMS_SQL}\n"
+                "FROM facts GROUP BY department_id, assignee_id, service_id, priority_id, channel, tier")
+    names = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{d}'" for d, c in BREAKDOWNS.items())
+    values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}::text" for c in BREAKDOWNS.values())
+    sets = ", ".join(["(key, department_id)", *[f"(key, department_id, {c})" for c in BREAKDOWNS.values()]])
+    return (f"SELECT key, department_id, CASE {names} ELSE '' END, CASE {values} END, {_SUMS_SQL}\n"
+            f"FROM facts GROUP BY GROUPING SETS ({sets})")
+
+
+def ticket_sql(clock: BusinessClock, filters: ReportFilters | None, windows: list[Window], *,
+               by_key: bool) -> tuple[str, dict[str, Any]]:
+    """The ticket figures of the windows, grouped by dimensions (and by local day when by_key)."""
     n = _tables()
-    params: dict[str, Any] = clock.params()
+    params: dict[str, Any] = {**clock.params(), **_windows_params(windows)}
     where = "NOT t.is_spam AND t.merged_into_id IS NULL" + _dimension_filter(filters, params)
     answered = "t.first_response_at IS NOT NULL"
     due = f"({answered} OR t.first_response_breached)"
-    key = "key, " if by_key else ""
     sql = f"""
-WITH w AS (SELECT * FROM unnest(%(w_key)s::date[], %(w_lo)s::timestamptz[], %(w_hi)s::timestamptz[]) AS w(key, lo, hi)),
-{clock.cte()},
+WITH {clock.cte()},
 facts AS (
-  SELECT w.key, {_DIM_SELECT},
+  SELECT {_key("t.created_at", by_key)} AS key, {_DIM_SELECT},
          1 AS created, ({answered})::int AS answered,
          CASE WHEN {answered} THEN t.first_response_at - t.created_at END AS frt,
          CASE WHEN {answered} THEN {clock.between("t.created_at", "t.first_response_at")} END AS frt_b,
          ({due})::int AS sla_total, ({due} AND NOT t.first_response_breached)::int AS sla_met,
          0 AS closed, NULL::interval AS res, NULL::interval AS res_b, 0 AS fcr
-  FROM w JOIN {n["ticket"]} t ON t.created_at >= w.lo AND t.created_at < w.hi
-  CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
-  WHERE {where}
+  FROM {n["ticket"]} t CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
+  WHERE {where} AND {_in_windows("t.created_at", params)}
   UNION ALL
-  SELECT w.key, {_DIM_SELECT}, 0, 0, NULL, NULL, 0, 0,
+  SELECT {_key("t.closed_at", by_key)}, {_DIM_SELECT}, 0, 0, NULL, NULL, 0, 0,
          1, t.closed_at - t.created_at, {clock.between("t.created_at", "t.closed_at")},
          (NOT EXISTS (SELECT 1 FROM {n["event"]} e WHERE e.ticket_id = t.id
                       AND e.kind IN ('escalated', 'reopened')))::int
-  FROM w JOIN {n["ticket"]} t ON t.closed_at >= w.lo AND t.closed_at < w.hi
-  CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
-  WHERE {where}
+  FROM {n["ticket"]} t CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
+  WHERE {where} AND {_in_windows("t.closed_at", params)}
 )
-SELECT {key}department_id, assignee_id, service_id, priority_id, channel, tier,
-       sum(created), sum(answered), sum(frt), sum(frt_b), sum(sla_total), sum(sla_met),
-       sum(closed), sum(res), sum(res_b), sum(fcr)
-FROM facts GROUP BY {key}department_id, assignee_id, service_id, priority_id, channel, tier"""
+{_ticket_select(by_key)}"""
     return sql, params
 
 
-def reply_sql(filters: ReportFilters | None, *, by_key: bool) -> tuple[str, dict[str, Any]]:
+def reply_sql(filters: ReportFilters | None, windows: list[Window], *, by_key: bool) -> tuple[str, dict[str, Any]]:
     """Staff replies (events) and predefined-reply uses (messages) of the windows, per actor."""
     n = _tables()
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = _windows_params(windows)
     where = "NOT t.is_spam" + _dimension_filter(filters, params)
-    key = "key, " if by_key else ""
-    dims = "department_id, assignee_id, service_id, priority_id, channel, tier, " if by_key else ""
+    group = "key, department_id, actor_id" if by_key else "actor_id"
     sql = f"""
-WITH w AS (SELECT * FROM unnest(%(w_key)s::date[], %(w_lo)s::timestamptz[], %(w_hi)s::timestamptz[]) AS w(key, lo, hi)),
-facts AS (
-  SELECT w.key, {_DIM_SELECT}, e.actor_id, 1 AS replies, 0 AS predefined
-  FROM w JOIN {n["event"]} e ON e.kind = 'staff_replied' AND e.created_at >= w.lo AND e.created_at < w.hi
+WITH facts AS (
+  SELECT {_key("e.created_at", by_key)} AS key, {_DIM_SELECT}, e.actor_id, 1 AS replies, 0 AS predefined
+  FROM {n["event"]} e
   JOIN {n["ticket"]} t ON t.id = e.ticket_id LEFT JOIN {n["client"]} c ON c.id = t.client_id
-  WHERE {where}
+  WHERE {where} AND e.kind = 'staff_replied' AND {_in_windows("e.created_at", params)}
   UNION ALL
-  SELECT w.key, {_DIM_SELECT}, m.author_id, 0, 1
-  FROM w JOIN {n["message"]} m ON m.predefined_reply_id IS NOT NULL AND m.created_at >= w.lo
-       AND m.created_at < w.hi AND m.kind = 'staff'
+  SELECT {_key("m.created_at", by_key)}, {_DIM_SELECT}, m.author_id, 0, 1
+  FROM {n["message"]} m
   JOIN {n["ticket"]} t ON t.id = m.ticket_id LEFT JOIN {n["client"]} c ON c.id = t.client_id
-  WHERE {where}
+  WHERE {where} AND m.predefined_reply_id IS NOT NULL AND m.kind = 'staff' AND {_in_windows("m.created_at", params)}
 )
-SELECT {key}{dims}actor_id, sum(replies), sum(predefined)
-FROM facts GROUP BY {key}{dims}actor_id"""
+SELECT {group}, sum(replies), sum(predefined)
+FROM facts GROUP BY {group}"""
     return sql, params
 
 
@@ -157,21 +188,20 @@ def _fill(days: list[date], clock: BusinessClock) -> None:
     if not days:
         return
     n = _tables()
-    windows = _windows_params(day_windows(days))
+    windows = day_windows(days)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {n['day']} WHERE day = ANY(%s::date[])", [days])
         cursor.execute(f"DELETE FROM {n['reply']} WHERE day = ANY(%s::date[])", [days])
-        select, params = ticket_sql(clock, None, by_key=True)
-        columns = ", ".join(["day", *DIMS, *TICKET_SUMS])
+        select, params = ticket_sql(clock, None, windows, by_key=True)
+        columns = ", ".join(["day", "department_id", "dimension", "value", *TICKET_SUMS])
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in TICKET_SUMS)
         cursor.execute(f"INSERT INTO {n['day']} ({columns}) {select} "
-                       f"ON CONFLICT ON CONSTRAINT report_day_key DO UPDATE SET {updates}", {**params, **windows})
-        select, params = reply_sql(None, by_key=True)
-        columns = ", ".join(["day", *DIMS, "actor_id", *REPLY_SUMS])
+                       f"ON CONFLICT ON CONSTRAINT report_day_key DO UPDATE SET {updates}", params)
+        select, params = reply_sql(None, windows, by_key=True)
+        columns = ", ".join(["day", "department_id", "actor_id", *REPLY_SUMS])
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in REPLY_SUMS)
         cursor.execute(f"INSERT INTO {n['reply']} ({columns}) {select} "
-                       f"ON CONFLICT ON CONSTRAINT report_reply_day_key DO UPDATE SET {updates}",
-                       {**params, **windows})
+                       f"ON CONFLICT ON CONSTRAINT report_reply_day_key DO UPDATE SET {updates}", params)
 
 
 def _touched_days(since: datetime, before: date) -> set[date]:
@@ -266,11 +296,18 @@ def built_through() -> date | None:
 LIVE_KEY = date(2000, 1, 1)  # the window key of live reads (they are not grouped by it)
 
 
-def plan(since: datetime, until: datetime) -> tuple[tuple[date, date] | None, list[Window]]:
-    """Split [since, until) into whole days the rollup holds and the windows to read live."""
+def answers(filters: ReportFilters) -> bool:
+    """The rollup answers periods filtered by department only (or not at all)."""
+    return not any(v not in (None, "") for v in (filters.agent_id, filters.service_id, filters.priority_id,
+                                                 filters.channel, filters.tier))
+
+
+def plan(filters: ReportFilters) -> tuple[tuple[date, date] | None, list[Window]]:
+    """Split the period into whole days the rollup holds and the windows to read live."""
+    since, until = filters.since, filters.until
     through = built_through()
     everything = [Window(LIVE_KEY, since, until)]
-    if through is None:
+    if through is None or not answers(filters):
         return None, everything
     first = timezone.localtime(since).date()
     if midnight(first) < since:
@@ -286,52 +323,50 @@ def plan(since: datetime, until: datetime) -> tuple[tuple[date, date] | None, li
     return (first, last), windows
 
 
-def _rollup_filter(filters: ReportFilters, params: list[Any]) -> str:
-    sql = []
-    for column, value in (("department_id", filters.department_id), ("agent_id", filters.agent_id),
-                          ("service_id", filters.service_id), ("priority_id", filters.priority_id),
-                          ("channel", filters.channel), ("tier", filters.tier)):
-        if value not in (None, ""):
-            sql.append(f" AND {column} = %s")
-            params.append(value)
-    return "".join(sql)
+def _department(filters: ReportFilters, params: list[Any]) -> str:
+    if filters.department_id is None:
+        return ""
+    params.append(filters.department_id)
+    return " AND department_id = %s"
 
 
-def ticket_rows(filters: ReportFilters, clock_factory: Any = business_clock) -> list[tuple]:
-    """Rows (department, agent, service, priority, channel, tier, *TICKET_SUMS) of the period's
-    tickets: whole days from the rollup, the rest live (several rows may share a group)."""
-    body, windows = plan(filters.since, filters.until)
-    rows: list[tuple] = []
+def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple]]:
+    """The period's ticket figures: (live rows, rollup rows). A live row is (department, agent,
+    service, priority, channel, tier, *TICKET_SUMS) for one combination; a rollup row is
+    (department, dimension, value, *TICKET_SUMS), dimension "" holding the department's totals."""
+    body, windows = plan(filters)
+    live: list[tuple] = []
+    rolled: list[tuple] = []
     with connection.cursor() as cursor:
         if body:
             params: list[Any] = [body[0], body[1]]
-            where = _rollup_filter(filters, params)
+            where = _department(filters, params)
             sums = ", ".join(f"sum({c})" for c in TICKET_SUMS)
-            cursor.execute(f"SELECT {', '.join(DIMS)}, {sums} FROM {_tables()['day']} "
-                           f"WHERE day >= %s AND day < %s{where} GROUP BY {', '.join(DIMS)}", params)
-            rows += cursor.fetchall()
+            cursor.execute(f"SELECT department_id, dimension, value, {sums} FROM {_tables()['day']} "
+                           f"WHERE day >= %s AND day < %s{where} GROUP BY department_id, dimension, value", params)
+            rolled = cursor.fetchall()
         if windows:
-            sql, named = ticket_sql(clock_factory(), filters, by_key=False)
-            cursor.execute(sql, {**named, **_windows_params(windows)})
-            rows += cursor.fetchall()
-    return rows
+            sql, named = ticket_sql(business_clock(), filters, windows, by_key=False)
+            cursor.execute(sql, named)
+            live = cursor.fetchall()
+    return live, rolled
 
 
 def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
     """{actor: (staff replies, predefined-reply uses)} of the period."""
-    body, windows = plan(filters.since, filters.until)
+    body, windows = plan(filters)
     out: dict[int | None, tuple[int, int]] = {}
     rows: list[tuple] = []
     with connection.cursor() as cursor:
         if body:
             params: list[Any] = [body[0], body[1]]
-            where = _rollup_filter(filters, params)
+            where = _department(filters, params)
             cursor.execute(f"SELECT actor_id, sum(replies), sum(predefined) FROM {_tables()['reply']} "
                            f"WHERE day >= %s AND day < %s{where} GROUP BY actor_id", params)
             rows += cursor.fetchall()
         if windows:
-            sql, named = reply_sql(filters, by_key=False)
-            cursor.execute(sql, {**named, **_windows_params(windows)})
+            sql, named = reply_sql(filters, windows, by_key=False)
+            cursor.execute(sql, named)
             rows += cursor.fetchall()
     for actor, replies, predefined in rows:
         before = out.get(actor, (0, 0))
@@ -341,20 +376,21 @@ def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
 
 def open_at(filters: ReportFilters, urgent_ids: list[int]) -> tuple[int, int] | None:
     """(open, open Urgent) at `filters.until`: tickets created before it minus tickets closed
-    before it, the whole days summed from the rollup and the rest counted live. None: no rollup."""
+    before it, the whole days summed from the rollup and the rest counted live. None: the
+    rollup cannot answer (the caller counts the open tickets directly)."""
     through = built_through()
-    if through is None:
+    if through is None or not answers(filters):
         return None
     until = filters.until
     edge = min(timezone.localtime(until).date(), through)
     n = _tables()
-    params: list[Any] = [urgent_ids, edge]
-    where = _rollup_filter(filters, params)
+    params: list[Any] = [[str(pk) for pk in urgent_ids], edge]
+    where = _department(filters, params)
     live: dict[str, Any] = {"lo": midnight(edge), "hi": until, "urgent": urgent_ids}
     live_where = _dimension_filter(filters, live)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(sum(created - closed), 0), "
-                       f"coalesce(sum(created - closed) FILTER (WHERE priority_id = ANY(%s)), 0) "
+        cursor.execute(f"SELECT coalesce(sum(created - closed) FILTER (WHERE dimension = ''), 0), "
+                       f"coalesce(sum(created - closed) FILTER (WHERE dimension = 'priority' AND value = ANY(%s)), 0) "
                        f"FROM {n['day']} WHERE day < %s{where}", params)
         total, urgent = cursor.fetchone()
         cursor.execute(f"""
