@@ -58,9 +58,10 @@ class Period:
 
 def read_period(filters: ReportFilters, figures: kpis.FigureSet | None = None) -> Period:
     """Return one period's figures (pass `figures` when the breakdowns already read them)."""
+    figures = figures or kpis.figure_set(filters)
     return Period(
-        tickets=(figures or kpis.figure_set(filters)).total,
-        activity=kpis.activity(filters),
+        tickets=figures.total,
+        activity=kpis.activity(filters, figures),
         surveys=sources.survey_figures(filters).get(None),
     )
 

@@ -136,6 +136,8 @@ class FigureSet:
 
     total: TicketFigures
     by: dict[str, dict[Any, TicketFigures]]
+    # {priority: created - closed} after the last midnight the rollup holds (rollup.open_at).
+    after_edge: dict[Any, int] | None = None
 
 
 def _add(into: TicketFigures, row: dict[str, Any]) -> None:
@@ -165,7 +167,8 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
     """The period's figures on PostgreSQL: whole days from the rollup, the rest live (rollup.py)."""
     from tickets.reports import rollup
 
-    live, rolled = rollup.ticket_rows(filters)
+    live, rolled, edge = rollup.ticket_rows(filters)
+    after_edge: dict[Any, int] | None = {} if edge else None
     total = TicketFigures()
     by: dict[str, dict[Any, TicketFigures]] = {name: {} for name in DIMENSIONS}
 
@@ -175,8 +178,11 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
             group = by[name][key] = TicketFigures()
         _add(group, row)
 
-    for values in live:
+    for is_after, *values in live:
         row = dict(zip(_ROW_KEYS, values, strict=True))
+        if is_after and after_edge is not None:
+            priority = row["priority_id"]
+            after_edge[priority] = after_edge.get(priority, 0) + row["k_created"] - row["k_closed"]
         _add(total, row)
         for name, (column, _label) in DIMENSIONS.items():
             add(name, row[column], row)
@@ -187,7 +193,7 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
             add("department", department, row)
         else:
             add(dimension, int(value) if value is not None and dimension in _AS_INT else value, row)
-    return FigureSet(total=total, by=by)
+    return FigureSet(total=total, by=by, after_edge=after_edge)
 
 
 def figure_set(filters: ReportFilters) -> FigureSet:
@@ -238,7 +244,7 @@ def urgent_priority_ids() -> list[int]:
     return list(Priority.objects.filter(level=top).values_list("pk", flat=True)) if top is not None else []
 
 
-def activity(filters: ReportFilters) -> Activity:
+def activity(filters: ReportFilters, figures: FigureSet | None = None) -> Activity:
     """Return the period's KB views, active agents, reply counts and the open queue at its end."""
     if connection.vendor == "postgresql":
         from tickets.reports import rollup
@@ -247,7 +253,7 @@ def activity(filters: ReportFilters) -> Activity:
         staff_replies = sum(r for r, _p in actors.values())
         predefined = sum(p for _r, p in actors.values())
         agents = sum(1 for actor, (r, _p) in actors.items() if actor is not None and r)
-        open_now = rollup.open_at(filters, urgent_priority_ids())
+        open_now = rollup.open_at(filters, urgent_priority_ids(), figures.after_edge if figures else None)
     else:
         staff_replies, predefined, agents, open_now = _replies_orm(filters)
     if open_now is None:

@@ -116,9 +116,9 @@ _SUMS_SQL = ("sum(created), sum(answered), sum(frt), sum(frt_b), sum(sla_total),
 def _ticket_select(by_key: bool) -> str:
     """Live: one row per combination of the six dimensions. Rollup: per window key and department,
     the totals and one grouping set per breakdown (GROUPING() tells which one a row belongs to)."""
-    if not by_key:
-        return (f"SELECT department_id, assignee_id, service_id, priority_id, channel, tier, {_SUMS_SQL}\n"
-                "FROM facts GROUP BY department_id, assignee_id, service_id, priority_id, channel, tier")
+    if not by_key:  # key: the row falls after the period's last midnight the rollup holds (the open count)
+        return (f"SELECT key, department_id, assignee_id, service_id, priority_id, channel, tier, {_SUMS_SQL}\n"
+                "FROM facts GROUP BY key, department_id, assignee_id, service_id, priority_id, channel, tier")
     names = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{d}'" for d, c in BREAKDOWNS.items())
     values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}::text" for c in BREAKDOWNS.values())
     sets = ", ".join(["(key, department_id)", *[f"(key, department_id, {c})" for c in BREAKDOWNS.values()]])
@@ -127,17 +127,24 @@ def _ticket_select(by_key: bool) -> str:
 
 
 def ticket_sql(clock: BusinessClock, filters: ReportFilters | None, windows: list[Window], *,
-               by_key: bool) -> tuple[str, dict[str, Any]]:
-    """The ticket figures of the windows, grouped by dimensions (and by local day when by_key)."""
+               by_key: bool, edge: datetime | None = None) -> tuple[str, dict[str, Any]]:
+    """The ticket figures of the windows, grouped by dimensions and by local day (by_key), or
+    live by dimensions and whether the moment falls at or after `edge`."""
     n = _tables()
-    params: dict[str, Any] = {**clock.params(), **_windows_params(windows)}
+    params: dict[str, Any] = {**clock.params(), **_windows_params(windows), "edge": edge}
+
+    def key(column: str) -> str:
+        if by_key:
+            return _key(column, True)
+        return f"({column} >= %(edge)s)" if edge is not None else "false"
+
     where = "NOT t.is_spam AND t.merged_into_id IS NULL" + _dimension_filter(filters, params)
     answered = "t.first_response_at IS NOT NULL"
     due = f"({answered} OR t.first_response_breached)"
     sql = f"""
 WITH {clock.cte()},
 facts AS (
-  SELECT {_key("t.created_at", by_key)} AS key, {_DIM_SELECT},
+  SELECT {key("t.created_at")} AS key, {_DIM_SELECT},
          1 AS created, ({answered})::int AS answered,
          CASE WHEN {answered} THEN t.first_response_at - t.created_at END AS frt,
          CASE WHEN {answered} THEN {clock.between("t.created_at", "t.first_response_at")} END AS frt_b,
@@ -146,7 +153,7 @@ facts AS (
   FROM {n["ticket"]} t CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
   WHERE {where} AND {_in_windows("t.created_at", params)}
   UNION ALL
-  SELECT {_key("t.closed_at", by_key)}, {_DIM_SELECT}, 0, 0, NULL, NULL, 0, 0,
+  SELECT {key("t.closed_at")}, {_DIM_SELECT}, 0, 0, NULL, NULL, 0, 0,
          1, t.closed_at - t.created_at, {clock.between("t.created_at", "t.closed_at")},
          (NOT EXISTS (SELECT 1 FROM {n["event"]} e WHERE e.ticket_id = t.id
                       AND e.kind IN ('escalated', 'reopened')))::int
@@ -330,10 +337,13 @@ def _department(filters: ReportFilters, params: list[Any]) -> str:
     return " AND department_id = %s"
 
 
-def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple]]:
-    """The period's ticket figures: (live rows, rollup rows). A live row is (department, agent,
-    service, priority, channel, tier, *TICKET_SUMS) for one combination; a rollup row is
-    (department, dimension, value, *TICKET_SUMS), dimension "" holding the department's totals."""
+def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple], bool]:
+    """The period's ticket figures: (live rows, rollup rows, edge). A live row is (after edge,
+    department, agent, service, priority, channel, tier, *TICKET_SUMS) for one combination; a
+    rollup row is (department, dimension, value, *TICKET_SUMS), dimension "" holding the
+    department's totals. `edge` is True when part of the period came from the rollup: then the
+    live rows flagged "after edge" are exactly the tickets created or closed between the last
+    midnight the rollup holds and the period's end (what `open_at` adds to the rollup's sums)."""
     body, windows = plan(filters)
     live: list[tuple] = []
     rolled: list[tuple] = []
@@ -346,10 +356,11 @@ def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple]]:
                            f"WHERE day >= %s AND day < %s{where} GROUP BY department_id, dimension, value", params)
             rolled = cursor.fetchall()
         if windows:
-            sql, named = ticket_sql(business_clock(), filters, windows, by_key=False)
+            edge = midnight(body[1]) if body else None
+            sql, named = ticket_sql(business_clock(), filters, windows, by_key=False, edge=edge)
             cursor.execute(sql, named)
             live = cursor.fetchall()
-    return live, rolled
+    return live, rolled, body is not None
 
 
 def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
@@ -374,10 +385,12 @@ def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
     return out
 
 
-def open_at(filters: ReportFilters, urgent_ids: list[int]) -> tuple[int, int] | None:
+def open_at(filters: ReportFilters, urgent_ids: list[int],
+            after_edge: dict[Any, int] | None = None) -> tuple[int, int] | None:
     """(open, open Urgent) at `filters.until`: tickets created before it minus tickets closed
-    before it, the whole days summed from the rollup and the rest counted live. None: the
-    rollup cannot answer (the caller counts the open tickets directly)."""
+    before it, the whole days summed from the rollup and the rest counted live (or taken from
+    `after_edge`, {priority: created - closed after the edge}, when the figures read them).
+    None: the rollup cannot answer (the caller counts the open tickets directly)."""
     through = built_through()
     if through is None or not answers(filters):
         return None
@@ -393,6 +406,9 @@ def open_at(filters: ReportFilters, urgent_ids: list[int]) -> tuple[int, int] | 
                        f"coalesce(sum(created - closed) FILTER (WHERE dimension = 'priority' AND value = ANY(%s)), 0) "
                        f"FROM {n['day']} WHERE day < %s{where}", params)
         total, urgent = cursor.fetchone()
+        if after_edge is not None:
+            return (int(total) + sum(after_edge.values()),
+                    int(urgent) + sum(v for k, v in after_edge.items() if k in urgent_ids))
         cursor.execute(f"""
 SELECT count(*) FILTER (WHERE t.created_at >= %(lo)s AND t.created_at < %(hi)s)
        - count(*) FILTER (WHERE t.closed_at >= %(lo)s AND t.closed_at < %(hi)s),
