@@ -19,6 +19,7 @@ assignee or no client.
 
 from django.db import models
 
+
 class ReportDay(models.Model):
     """The ticket figures of one local day and department: the department's totals (dimension
     "") and its breakdown by one other dimension ("agent", "service", "priority", "channel",
