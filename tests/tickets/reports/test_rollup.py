@@ -150,3 +150,29 @@ def test_business_hours_over_a_night_and_a_weekend():
     rollup.refresh(now=NOW)
     assert rollup.plan(filters)[0] is not None
     assert figures() == now_live
+
+
+def test_business_hours_are_shown_beside_the_wall_clock(client):
+    """The KPI table and the department breakdown (page and CSV) show both figures."""
+    import csv
+    import io
+
+    from tests.factories import ManagerFactory
+
+    department = DepartmentFactory(name="Night shift dept", email="night@company.com")
+    _office(department)
+    created = datetime(2026, 11, 13, 14, tzinfo=UTC)
+    TicketFactory(department=department, created_at=created, first_response_at=created + timedelta(hours=66),
+                  closed_at=created + timedelta(hours=89, minutes=30))
+    client.force_login(ManagerFactory(email="bh-manager@company.com"))
+    query = {"period": "custom", "start": "2026-11-01", "end": "2026-11-30", "department": department.pk}
+    html = client.get("/staff/reports/", query).content.decode()
+    assert 'data-business="frt">business hours: 2 h 00 min' in html
+    assert 'data-business="resolution">business hours: 9 h 30 min' in html
+    row = html.split(f'<tr data-key="{department.pk}">')[1].split("</tr>")[0]
+    assert '<td class="n-frt">237600</td>' in row and '<td class="n-frtbusiness">7200</td>' in row
+    assert '<td class="n-resolution">322200</td>' in row and '<td class="n-resbusiness">34200</td>' in row
+    rows = list(csv.DictReader(io.StringIO(client.get("/staff/reports/", {
+        **query, "table": "department", "format": "csv"}).content.decode())))
+    assert (rows[0]["first_response_avg_hours"], rows[0]["first_response_avg_business_hours"]) == ("66.00", "2.00")
+    assert (rows[0]["resolution_avg_hours"], rows[0]["resolution_avg_business_hours"]) == ("89.50", "9.50")
