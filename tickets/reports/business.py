@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
-
 from tickets.models import BusinessCalendar, Department, Ticket
 from tickets.sla.calendar import business_intervals
-from tickets.sla.policy import calendar_for, schedule_from_calendar
+from tickets.sla.policy import schedule_from_calendar
 
 ORIGIN = "timestamptz '2000-01-01 00:00:00+00'"
 
@@ -117,14 +115,13 @@ def clock(*, first: date | None = None, last: date | None = None) -> BusinessClo
         last = datetime.now(UTC).date() + timedelta(days=2)
     result = BusinessClock(first=first, last=last)
     by_calendar: dict[int, list[int | None]] = {}
-    calendars: dict[int, BusinessCalendar] = {}
     default = BusinessCalendar.objects.filter(is_default=True).first()
-    for department_id in [*Department.objects.order_by("pk").values_list("pk", flat=True), None]:
-        calendar = calendar_for(department_id) if department_id is not None else default
-        if calendar is None:
-            continue
-        calendars[calendar.pk] = calendar
-        by_calendar.setdefault(calendar.pk, []).append(department_id)
+    # tickets.sla.policy.calendar_for: the department's own calendar, else the default one.
+    for department_id, own in [*Department.objects.values_list("pk", "business_calendar_id"), (None, None)]:
+        calendar_id = own or (default.pk if default else None)
+        if calendar_id is not None:
+            by_calendar.setdefault(calendar_id, []).append(department_id)
+    calendars = BusinessCalendar.objects.in_bulk(list(by_calendar))
     for pk, departments in by_calendar.items():
         arrays = _arrays(first, last, calendars[pk])
         if arrays is None:  # a calendar without hours: 24/7
@@ -134,7 +131,3 @@ def clock(*, first: date | None = None, last: date | None = None) -> BusinessClo
             result.default = len(result.calendars)
         result.calendars.append(_Calendar(departments, *arrays))
     return result
-
-
-def supported() -> bool:
-    return connection.vendor == "postgresql"
