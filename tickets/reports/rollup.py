@@ -12,8 +12,8 @@ statement, so a period read from the rollup equals the same period read live.
   A refresh rebuilds by itself when the time zone or a business calendar changed.
 
 Not seen by a refresh, until the next rebuild: a client's tier changed (its old tickets keep
-their tier in the rollup) and rows changed by hand in the database without touching
-`updated_at`. The nightly rebuild (helpdesk/beat.py) closes that gap.
+their tier in the rollup), a deleted ticket, and rows changed by hand in the database without
+touching `updated_at`. The nightly rebuild (helpdesk/beat.py) closes that gap.
 """
 
 import logging
@@ -211,7 +211,7 @@ def _fill(days: list[date], clock: BusinessClock) -> None:
                        f"ON CONFLICT ON CONSTRAINT report_reply_day_key DO UPDATE SET {updates}", params)
 
 
-def _touched_days(since: datetime, before: date) -> set[date]:
+def _touched_days(since: datetime, before: date, now: datetime) -> set[date]:
     """The local days every ticket changed since `since` contributes to (before `before`)."""
     n = _tables()
     tz = timezone.get_current_timezone_name()
@@ -230,7 +230,7 @@ SELECT DISTINCT d FROM (
         WHERE m.predefined_reply_id IS NOT NULL
 ) days WHERE d IS NOT NULL AND d < %(before)s"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"since": since, "now": timezone.now(), "tz": tz, "before": before})
+        cursor.execute(sql, {"since": since, "now": now, "tz": tz, "before": before})
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -267,7 +267,7 @@ def refresh(*, days: int | None = None, full: bool = False, now: datetime | None
             start = min(today - timedelta(days=days), current.built_through)
             wanted = {start + timedelta(days=i) for i in range((today - start).days)}
             if current.refreshed_since:
-                wanted |= _touched_days(current.refreshed_since - MARGIN, today)
+                wanted |= _touched_days(current.refreshed_since - MARGIN, today, now)
             wanted = {d for d in wanted if d >= first}
         ordered = sorted(wanted)
         for chunk in range(0, len(ordered), 31):

@@ -111,6 +111,24 @@ def test_a_change_to_an_old_ticket_shows_after_the_refresh(month):
         before.by["agent"].get(other_agent.pk, kpis.TicketFigures()).created + 1)
 
 
+def test_a_breach_flagged_by_the_sla_sweep_shows_after_the_refresh(month):
+    """The sweep sets first_response_breached in bulk, with no event and no updated_at: the
+    refresh still finds the ticket by its deadline and recomputes its (old) created day."""
+    from tickets.models import Ticket
+
+    filters = ReportFilters(since=SINCE, until=UNTIL)
+    ticket = Ticket.objects.filter(created_at__gte=SINCE, created_at__lt=datetime(2026, 11, 20, tzinfo=UTC),
+                                   first_response_at__isnull=True, first_response_breached=False).first()
+    before = kpis.figure_set(filters).total
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_due_at=NOW + timedelta(minutes=3))
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_breached=True)  # what mark_breaches does
+    assert kpis.figure_set(filters).total.sla_total == before.sla_total
+    rollup.refresh(days=1, now=NOW + timedelta(minutes=10))
+    after = kpis.figure_set(filters).total
+    assert (after.sla_total, after.sla_met) == (before.sla_total + 1, before.sla_met)
+    assert everything(filters) == live(lambda: everything(filters))
+
+
 def test_refresh_is_idempotent_and_the_command_rebuilds(month):
     """Refreshing again and rebuilding from scratch leave exactly the same rows."""
     columns = ("day", "department_id", "dimension", "value", "created", "closed", "fcr", "frt_sum")
