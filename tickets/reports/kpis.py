@@ -17,7 +17,7 @@ Each figure is one aggregate (grouped by a dimension for the breakdown tables).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -138,6 +138,7 @@ class FigureSet:
     by: dict[str, dict[Any, TicketFigures]]
     # {priority: created - closed} after the last midnight the rollup holds (rollup.open_at).
     after_edge: dict[Any, int] | None = None
+    edge_day: date | None = None
 
 
 def _add(into: TicketFigures, row: dict[str, Any]) -> None:
@@ -168,7 +169,7 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
     from tickets.reports import rollup
 
     live, rolled, edge = rollup.ticket_rows(filters)
-    after_edge: dict[Any, int] | None = {} if edge else None
+    after_edge: dict[Any, int] | None = {} if edge is not None else None
     total = TicketFigures()
     by: dict[str, dict[Any, TicketFigures]] = {name: {} for name in DIMENSIONS}
 
@@ -193,7 +194,7 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
             add("department", department, row)
         else:
             add(dimension, int(value) if value is not None and dimension in _AS_INT else value, row)
-    return FigureSet(total=total, by=by, after_edge=after_edge)
+    return FigureSet(total=total, by=by, after_edge=after_edge, edge_day=edge)
 
 
 def figure_set(filters: ReportFilters) -> FigureSet:
@@ -253,7 +254,8 @@ def activity(filters: ReportFilters, figures: FigureSet | None = None) -> Activi
         staff_replies = sum(r for r, _p in actors.values())
         predefined = sum(p for _r, p in actors.values())
         agents = sum(1 for actor, (r, _p) in actors.items() if actor is not None and r)
-        open_now = rollup.open_at(filters, urgent_priority_ids(), figures.after_edge if figures else None)
+        open_now = rollup.open_at(filters, urgent_priority_ids(), figures.after_edge if figures else None,
+                                  figures.edge_day if figures else None)
     else:
         staff_replies, predefined, agents, open_now = _replies_orm(filters)
     if open_now is None:

@@ -239,10 +239,6 @@ def _first_day() -> date | None:
     return timezone.localtime(oldest).date() if oldest else None
 
 
-def state() -> ReportRollupState:
-    return ReportRollupState.objects.get_or_create(pk=1)[0]
-
-
 def refresh(*, days: int | None = None, full: bool = False, now: datetime | None = None) -> dict[str, Any]:
     """Bring the rollup up to yesterday (see the module's docstring). Returns what it did."""
     started = time.perf_counter()
@@ -279,6 +275,9 @@ def refresh(*, days: int | None = None, full: bool = False, now: datetime | None
         current.last_days = len(ordered)
         current.last_duration_ms = int((time.perf_counter() - started) * 1000)
         current.save()
+    if full:  # fresh statistics, so the planner reads a month as a month
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_tables()['day']}, {_tables()['reply']}")
     result = {"days": len(ordered), "full": full, "ms": current.last_duration_ms}
     logger.info("report rollup refreshed: %s", result)
     return result
@@ -337,13 +336,13 @@ def _department(filters: ReportFilters, params: list[Any]) -> str:
     return " AND department_id = %s"
 
 
-def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple], bool]:
-    """The period's ticket figures: (live rows, rollup rows, edge). A live row is (after edge,
+def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple], date | None]:
+    """The period's ticket figures: (live rows, rollup rows, edge day). A live row is (after edge,
     department, agent, service, priority, channel, tier, *TICKET_SUMS) for one combination; a
     rollup row is (department, dimension, value, *TICKET_SUMS), dimension "" holding the
-    department's totals. `edge` is True when part of the period came from the rollup: then the
-    live rows flagged "after edge" are exactly the tickets created or closed between the last
-    midnight the rollup holds and the period's end (what `open_at` adds to the rollup's sums)."""
+    department's totals. The edge day is set when part of the period came from the rollup: then
+    the live rows flagged "after edge" are exactly the tickets created or closed between that
+    day's midnight and the period's end (what `open_at` adds to the rollup's sums before it)."""
     body, windows = plan(filters)
     live: list[tuple] = []
     rolled: list[tuple] = []
@@ -360,7 +359,7 @@ def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple], bool]
             sql, named = ticket_sql(business_clock(), filters, windows, by_key=False, edge=edge)
             cursor.execute(sql, named)
             live = cursor.fetchall()
-    return live, rolled, body is not None
+    return live, rolled, body[1] if body else None
 
 
 def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
@@ -385,17 +384,22 @@ def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
     return out
 
 
-def open_at(filters: ReportFilters, urgent_ids: list[int],
-            after_edge: dict[Any, int] | None = None) -> tuple[int, int] | None:
+def open_at(filters: ReportFilters, urgent_ids: list[int], after_edge: dict[Any, int] | None = None,
+            edge_day: date | None = None) -> tuple[int, int] | None:
     """(open, open Urgent) at `filters.until`: tickets created before it minus tickets closed
     before it, the whole days summed from the rollup and the rest counted live (or taken from
-    `after_edge`, {priority: created - closed after the edge}, when the figures read them).
+    `after_edge`, {priority: created - closed after midnight of `edge_day`}, when the figures
+    read them).
     None: the rollup cannot answer (the caller counts the open tickets directly)."""
     through = built_through()
     if through is None or not answers(filters):
         return None
     until = filters.until
-    edge = min(timezone.localtime(until).date(), through)
+    if after_edge is None or edge_day is None:
+        after_edge = None
+        edge = min(timezone.localtime(until).date(), through)
+    else:
+        edge = edge_day
     n = _tables()
     params: list[Any] = [[str(pk) for pk in urgent_ids], edge]
     where = _department(filters, params)
