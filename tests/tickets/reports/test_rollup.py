@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from tests.factories import DepartmentFactory, TicketFactory
 from tests.tickets.reports.builder import SINCE, UNTIL, build_month
-from tests.tickets.reports.test_kpis import DIMENSIONS, assert_same
+from tests.tickets.reports import test_kpis
+from tests.tickets.reports.test_kpis import DIMENSIONS, assert_same, manager_client  # noqa: F401 (fixture)
 from tickets.models import BusinessCalendar, BusinessHours, ReportDay, ReportRollupState, TicketEvent
 from tickets.reports import kpis, rollup
 from tickets.reports.filters import ReportFilters
@@ -67,6 +68,19 @@ def test_rollup_path_equals_live_path_and_the_known_answers(month):
         month.staff_replies, month.predefined, month.active_agents)
     assert (activity.open_at_end, activity.open_urgent_at_end) == (month.open_at_end, month.open_urgent_at_end)
     assert everything(filters) == live(lambda: everything(filters))
+
+
+def test_the_known_answer_tests_pass_unchanged_through_the_rollup(month, manager_client, client,  # noqa: F811
+                                                                   django_assert_max_num_queries):
+    """test_kpis.py's tests, run as they are with November in the rollup (the page, the CSV, the
+    cards, every breakdown and filter, the agent's view)."""
+    assert rollup.plan(ReportFilters(since=SINCE, until=UNTIL))[0] == (SINCE.date(), UNTIL.date())
+    test_kpis.test_ticket_figures_match_the_month_overall_and_per_dimension(month)
+    test_kpis.test_filters_narrow_every_figure(month)
+    test_kpis.test_cards_match_known_answers(month)
+    test_kpis.test_page_shows_the_known_figures(manager_client, month, django_assert_max_num_queries)
+    test_kpis.test_csv_of_every_table_matches(manager_client, month)
+    test_kpis.test_agent_sees_only_their_own_figures(client, month)
 
 
 @pytest.mark.parametrize("edges", [
