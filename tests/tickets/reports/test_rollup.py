@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from tests.factories import DepartmentFactory, TicketFactory
-from tests.tickets.reports.builder import SINCE, UNTIL, build_month
 from tests.tickets.reports import test_kpis
+from tests.tickets.reports.builder import SINCE, UNTIL, build_month
 from tests.tickets.reports.test_kpis import DIMENSIONS, assert_same, manager_client  # noqa: F401 (fixture)
 from tickets.models import BusinessCalendar, BusinessHours, ReportDay, ReportRollupState, TicketEvent
 from tickets.reports import kpis, rollup
