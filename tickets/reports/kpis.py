@@ -160,7 +160,6 @@ def _add(into: TicketFigures, row: dict[str, Any]) -> None:
 
 _SUM_KEYS = ["k_created", "k_answered", "k_frt", "k_frt_b", "k_sla_total", "k_sla_met", "k_closed", "k_resolution",
              "k_res_b", "k_fcr"]
-_ROW_KEYS = [column for column, _label in DIMENSIONS.values()] + _SUM_KEYS
 _AS_INT = {"agent", "service", "priority"}
 
 
@@ -179,14 +178,12 @@ def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
             group = by[name][key] = TicketFigures()
         _add(group, row)
 
-    for is_after, *values in live:
-        row = dict(zip(_ROW_KEYS, values, strict=True))
-        if is_after and after_edge is not None:
-            priority = row["priority_id"]
+    for is_after, department, dimension, value, *sums in live:
+        row = dict(zip(_SUM_KEYS, sums, strict=True))
+        if is_after and after_edge is not None and dimension == "priority":
+            priority = int(value) if value is not None else None
             after_edge[priority] = after_edge.get(priority, 0) + row["k_created"] - row["k_closed"]
-        _add(total, row)
-        for name, (column, _label) in DIMENSIONS.items():
-            add(name, row[column], row)
+        rolled.append((department, dimension, value, *sums))
     for department, dimension, value, *sums in rolled:
         row = dict(zip(_SUM_KEYS, sums, strict=True))
         if dimension == "":

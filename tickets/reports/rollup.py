@@ -113,12 +113,10 @@ _SUMS_SQL = ("sum(created), sum(answered), sum(frt), sum(frt_b), sum(sla_total),
              "sum(res), sum(res_b), sum(fcr)")
 
 
-def _ticket_select(by_key: bool) -> str:
-    """Live: one row per combination of the six dimensions. Rollup: per window key and department,
-    the totals and one grouping set per breakdown (GROUPING() tells which one a row belongs to)."""
-    if not by_key:  # key: the row falls after the period's last midnight the rollup holds (the open count)
-        return (f"SELECT key, department_id, assignee_id, service_id, priority_id, channel, tier, {_SUMS_SQL}\n"
-                "FROM facts GROUP BY key, department_id, assignee_id, service_id, priority_id, channel, tier")
+def _ticket_select() -> str:
+    """Per key and department: the totals, and one grouping set per breakdown (GROUPING() tells
+    which one a row belongs to). The rollup's key is the local day; a live read's key says whether
+    the moment falls after the rollup's last midnight (the open count)."""
     names = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{d}'" for d, c in BREAKDOWNS.items())
     values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}::text" for c in BREAKDOWNS.values())
     sets = ", ".join(["(key, department_id)", *[f"(key, department_id, {c})" for c in BREAKDOWNS.values()]])
@@ -160,7 +158,7 @@ facts AS (
   FROM {n["ticket"]} t CROSS JOIN k LEFT JOIN {n["client"]} c ON c.id = t.client_id
   WHERE {where} AND {_in_windows("t.closed_at", params)}
 )
-{_ticket_select(by_key)}"""
+{_ticket_select()}"""
     return sql, params
 
 
@@ -337,10 +335,10 @@ def _department(filters: ReportFilters, params: list[Any]) -> str:
 
 
 def ticket_rows(filters: ReportFilters) -> tuple[list[tuple], list[tuple], date | None]:
-    """The period's ticket figures: (live rows, rollup rows, edge day). A live row is (after edge,
-    department, agent, service, priority, channel, tier, *TICKET_SUMS) for one combination; a
-    rollup row is (department, dimension, value, *TICKET_SUMS), dimension "" holding the
-    department's totals. The edge day is set when part of the period came from the rollup: then
+    """The period's ticket figures: (live rows, rollup rows, edge day). A rollup row is
+    (department, dimension, value, *TICKET_SUMS), dimension "" holding the department's totals
+    and "agent", "service", ... its breakdowns (value: the key as text); a live row is the same
+    with a first column, "after the edge". The edge day is set when part of the period came from the rollup: then
     the live rows flagged "after edge" are exactly the tickets created or closed between that
     day's midnight and the period's end (what `open_at` adds to the rollup's sums before it)."""
     body, windows = plan(filters)
