@@ -106,13 +106,23 @@ def _cell(value: Any) -> Any:
 
 
 def to_xlsx(table: list[list[Any]], title: str) -> bytes:
-    """The same rows as the CSV in one worksheet (openpyxl, write-only: streams, little memory)."""
+    """The same rows as the CSV in one worksheet (openpyxl, write-only: streams, little memory).
+    Text is always stored as text: a label such as "=HYPERLINK(...)" never becomes a formula."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31])
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        out = WriteOnlyCell(sheet, value=value)
+        out.data_type = "s"
+        return out
+
     for n, row in enumerate(table):
-        sheet.append(row if n == 0 else [_cell(v) for v in row])
+        sheet.append([cell(v if n == 0 else _cell(v)) for v in row])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

@@ -42,3 +42,17 @@ def test_every_table_downloads_as_xlsx_with_the_csv_values(manager_client):  # n
         if table not in ("kpis", "sla"):  # numbers stay numbers: the column sums to the known total
             created = cells[0].index("created")
             assert sum(r[created] for r in cells[1:]) == month.total.created
+
+
+def test_a_label_that_looks_like_a_formula_stays_text(manager_client):  # noqa: F811
+    """A service named "=1+1" is the text "=1+1" in the spreadsheet, not a formula."""
+    from tickets.models import Service
+
+    month = build_month()
+    Service.objects.filter(name="Billing").update(name="=1+1")
+    response = manager_client.get("/staff/reports/", {**NOVEMBER, "table": "service", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    labels = [row[0].value for row in sheet.iter_rows(min_row=2)]
+    assert "=1+1" in labels
+    assert all(row[0].data_type == "s" for row in sheet.iter_rows(min_row=2))
+    assert month.total.created
