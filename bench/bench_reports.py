@@ -48,6 +48,11 @@ def main() -> None:
         mock.patch.object(kpis.TicketMessage.objects, "filter", return_value=mock.Mock(count=lambda: 0)).start()
         left_out.append("predefined usage")
 
+    # Whole past days come from the daily rollup when it is built (manage.py rebuild_report_rollup).
+    from tickets.reports import rollup
+
+    through = rollup.built_through() if "tickets_reportrollupstate" in tables_present else None
+    rollup_note = f"rollup through {through}" if through else "no rollup: everything live"
     end = Ticket.objects.aggregate(m=Max("created_at"))["m"] + timedelta(seconds=1)
     department = Department.objects.order_by("pk").first()
 
@@ -71,7 +76,7 @@ def main() -> None:
             results[(label, dept is not None)] = (best, len(queries))
     tickets = Ticket.objects.count()
     parts = [f"{k[0]}{' dept' if k[1] else ''} {v[0] * 1000:.0f} ms/{v[1]} q" for k, v in results.items()]
-    note = f" (left out: {', '.join(left_out)})" if left_out else ""
+    note = f" ({rollup_note}" + (f"; left out: {', '.join(left_out)})" if left_out else ")")
     print(f"reports over {tickets:,} tickets: " + "; ".join(parts) + note)
 
 

@@ -4,6 +4,8 @@ Each sweep is set-based and guarded by a lock, so an overrunning run never start
 HELPDESK_SWEEP_SECONDS (default 60) sets their interval; tests use a few seconds.
 """
 
+from celery.schedules import crontab
+
 from helpdesk import env
 
 SWEEP_SECONDS = float(env.integer("HELPDESK_SWEEP_SECONDS", 60))
@@ -46,4 +48,9 @@ SCHEDULE: dict[str, dict] = {
         "schedule": SWEEP_SECONDS,
         "options": {"expires": max(SWEEP_SECONDS - 5, 1)},
     },
+    # KPI reports' daily rollup: the last days and every day a changed ticket touches, every
+    # 10 minutes; a full rebuild nightly (a client's tier change) (tickets.reports.rollup).
+    "report-rollup-refresh": {"task": "tickets.refresh_report_rollup", "schedule": 600.0,
+                              "options": {"expires": 590}},
+    "report-rollup-rebuild": {"task": "tickets.rebuild_report_rollup", "schedule": crontab(hour=3, minute=17)},
 }

@@ -394,3 +394,6 @@ HELPDESK_SLA_PAUSE_FIRST_RESPONSE = env.boolean("HELPDESK_SLA_PAUSE_FIRST_RESPON
 KB_NEGATIVE_MIN_VOTES = env.integer("KB_NEGATIVE_MIN_VOTES", 5)
 KB_NEGATIVE_SHARE = env.integer("KB_NEGATIVE_PERCENT", 20) / 100
 KB_STALE_DAYS = env.integer("KB_STALE_DAYS", 30)
+# KPI reports: the daily rollup's refresh recomputes this many past days besides every day a
+# changed ticket touches (tickets.reports.rollup).
+REPORTS_ROLLUP_DAYS = env.integer("HELPDESK_REPORTS_ROLLUP_DAYS", 3)

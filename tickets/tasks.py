@@ -195,3 +195,30 @@ def poll_mailboxes() -> int:
     from tickets.intake.imap import poll_all
 
     return poll_all()
+
+
+# --- KPI reports' rollup (helpdesk/beat.py) ------------------------------------------------
+
+
+@shared_task(name="tickets.refresh_report_rollup", time_limit=900, soft_time_limit=840, ignore_result=True)
+def refresh_report_rollup() -> dict | None:
+    """Recompute the rollup's recent and touched days (PostgreSQL only; elsewhere reports read live)."""
+    from django.db import connection
+
+    from tickets.reports import rollup
+
+    if connection.vendor != "postgresql":
+        return None
+    return rollup.refresh()
+
+
+@shared_task(name="tickets.rebuild_report_rollup", time_limit=3600, soft_time_limit=3500, ignore_result=True)
+def rebuild_report_rollup() -> dict | None:
+    """Rebuild the whole rollup (nightly): picks up what a refresh cannot see, like a tier change."""
+    from django.db import connection
+
+    from tickets.reports import rollup
+
+    if connection.vendor != "postgresql":
+        return None
+    return rollup.rebuild()

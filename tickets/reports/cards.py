@@ -35,6 +35,7 @@ class Card:
     target: str
     met: bool | None
     basis: str = ""
+    business: str = ""  # the same duration in business hours (the SLA calendars), shown beside
 
 
 @dataclass
@@ -58,9 +59,10 @@ class Period:
 
 def read_period(filters: ReportFilters, figures: kpis.FigureSet | None = None) -> Period:
     """Return one period's figures (pass `figures` when the breakdowns already read them)."""
+    figures = figures or kpis.figure_set(filters)
     return Period(
-        tickets=(figures or kpis.figure_set(filters)).total,
-        activity=kpis.activity(filters),
+        tickets=figures.total,
+        activity=kpis.activity(filters, figures),
         surveys=sources.survey_figures(filters).get(None),
     )
 
@@ -75,6 +77,13 @@ def pct(value: float | None) -> str:
 
 def number(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
+
+
+def _business(now: float | None, before: float | None) -> str:
+    """"2h 5m (previous 3h)": the business-hours average beside the wall-clock one."""
+    if now is None and before is None:
+        return ""
+    return f"{duration(now)} ({_('previous')} {duration(before)})"
 
 
 def _below(value: float | None, target: float) -> bool | None:
@@ -93,10 +102,12 @@ def cards(now: Period, before: Period) -> list[Card]:
     return [
         Card("frt", str(_("Time to first response")), t.frt_seconds, duration(t.frt_seconds),
              duration(p.frt_seconds), str(_("average(first staff reply − created), tickets created in the period")),
-             "< 4 h", _below(t.frt_seconds, FRT_TARGET.total_seconds()), f"{t.answered} / {t.created}"),
+             "< 4 h", _below(t.frt_seconds, FRT_TARGET.total_seconds()), f"{t.answered} / {t.created}",
+             _business(t.frt_business_seconds, p.frt_business_seconds)),
         Card("resolution", str(_("Resolution time")), t.resolution_seconds, duration(t.resolution_seconds),
              duration(p.resolution_seconds), str(_("average(closed − created), tickets closed in the period")),
-             "< 48 h", _below(t.resolution_seconds, RESOLUTION_TARGET.total_seconds()), f"{t.closed}"),
+             "< 48 h", _below(t.resolution_seconds, RESOLUTION_TARGET.total_seconds()), f"{t.closed}",
+             _business(t.resolution_business_seconds, p.resolution_business_seconds)),
         Card("fcr", str(_("First contact resolution")), t.fcr_pct, pct(t.fcr_pct), pct(p.fcr_pct),
              str(_("closed without escalation and without reopen ÷ closed")), "> 70%",
              _above(t.fcr_pct, FCR_TARGET), f"{t.fcr} / {t.closed}"),

@@ -17,9 +17,10 @@ Each figure is one aggregate (grouped by a dimension for the breakdown tables).
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -38,6 +39,9 @@ class TicketFigures:
     fcr: int = 0
     sla_total: int = 0
     sla_met: int = 0
+    # The same durations in business hours (the department's SLA calendar; None off PostgreSQL).
+    frt_business_sum: timedelta | None = None
+    resolution_business_sum: timedelta | None = None
 
     @property
     def frt(self) -> timedelta | None:
@@ -62,6 +66,18 @@ class TicketFigures:
     @property
     def resolution_seconds(self) -> float | None:
         return self.resolution.total_seconds() if self.resolution is not None else None
+
+    @property
+    def frt_business_seconds(self) -> float | None:
+        if not self.answered or self.frt_business_sum is None:
+            return None
+        return self.frt_business_sum.total_seconds() / self.answered
+
+    @property
+    def resolution_business_seconds(self) -> float | None:
+        if not self.closed or self.resolution_business_sum is None:
+            return None
+        return self.resolution_business_sum.total_seconds() / self.closed
 
 
 @dataclass
@@ -120,6 +136,9 @@ class FigureSet:
 
     total: TicketFigures
     by: dict[str, dict[Any, TicketFigures]]
+    # {priority: created - closed} after the last midnight the rollup holds (rollup.open_at).
+    after_edge: dict[Any, int] | None = None
+    edge_day: date | None = None
 
 
 def _add(into: TicketFigures, row: dict[str, Any]) -> None:
@@ -133,6 +152,46 @@ def _add(into: TicketFigures, row: dict[str, Any]) -> None:
         into.frt_sum = (into.frt_sum or timedelta(0)) + row["k_frt"]
     if row["k_resolution"] is not None:
         into.resolution_sum = (into.resolution_sum or timedelta(0)) + row["k_resolution"]
+    if row.get("k_frt_b") is not None:
+        into.frt_business_sum = (into.frt_business_sum or timedelta(0)) + row["k_frt_b"]
+    if row.get("k_res_b") is not None:
+        into.resolution_business_sum = (into.resolution_business_sum or timedelta(0)) + row["k_res_b"]
+
+
+_SUM_KEYS = ["k_created", "k_answered", "k_frt", "k_frt_b", "k_sla_total", "k_sla_met", "k_closed", "k_resolution",
+             "k_res_b", "k_fcr"]
+_AS_INT = {"agent", "service", "priority"}
+
+
+def _sql_figure_set(filters: ReportFilters) -> "FigureSet":
+    """The period's figures on PostgreSQL: whole days from the rollup, the rest live (rollup.py)."""
+    from tickets.reports import rollup
+
+    live, rolled, edge = rollup.ticket_rows(filters)
+    after_edge: dict[Any, int] | None = {} if edge is not None else None
+    total = TicketFigures()
+    by: dict[str, dict[Any, TicketFigures]] = {name: {} for name in DIMENSIONS}
+
+    def add(name: str, key: Any, row: dict[str, Any]) -> None:
+        group = by[name].get(key)
+        if group is None:
+            group = by[name][key] = TicketFigures()
+        _add(group, row)
+
+    for is_after, department, dimension, value, *sums in live:
+        row = dict(zip(_SUM_KEYS, sums, strict=True))
+        if is_after and after_edge is not None and dimension == "priority":
+            priority = int(value) if value is not None else None
+            after_edge[priority] = after_edge.get(priority, 0) + row["k_created"] - row["k_closed"]
+        rolled.append((department, dimension, value, *sums))
+    for department, dimension, value, *sums in rolled:
+        row = dict(zip(_SUM_KEYS, sums, strict=True))
+        if dimension == "":
+            _add(total, row)
+            add("department", department, row)
+        else:
+            add(dimension, int(value) if value is not None and dimension in _AS_INT else value, row)
+    return FigureSet(total=total, by=by, after_edge=after_edge, edge_day=edge)
 
 
 def figure_set(filters: ReportFilters) -> FigureSet:
@@ -141,6 +200,8 @@ def figure_set(filters: ReportFilters) -> FigureSet:
     One query groups the period's tickets by all six dimensions at once (a few thousand groups
     even over a million tickets); the totals and each breakdown are sums of those groups.
     """
+    if connection.vendor == "postgresql":
+        return _sql_figure_set(filters)
     group_fields = [column for column, _label in DIMENSIONS.values()]
     rows = (
         scope(filters)
@@ -181,19 +242,24 @@ def urgent_priority_ids() -> list[int]:
     return list(Priority.objects.filter(level=top).values_list("pk", flat=True)) if top is not None else []
 
 
-def activity(filters: ReportFilters) -> Activity:
+def activity(filters: ReportFilters, figures: FigureSet | None = None) -> Activity:
     """Return the period's KB views, active agents, reply counts and the open queue at its end."""
-    in_period = {"created_at__gte": filters.since, "created_at__lt": filters.until}
-    ticket_q = filters.ticket_q("ticket__") & Q(ticket__is_spam=False)
-    replies = TicketEvent.objects.filter(ticket_q, kind=TicketEvent.Kind.STAFF_REPLIED, **in_period).aggregate(
-        n=Count("pk"), agents=Count("actor", distinct=True)
-    )
-    predefined = TicketMessage.objects.filter(
-        ticket_q, kind=TicketMessage.Kind.STAFF, predefined_reply__isnull=False, **in_period
-    ).count()
-    open_rows = scope(filters).filter(created_at__lt=filters.until).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gte=filters.until)
-    ).aggregate(n=Count("pk"), urgent=Count("pk", filter=Q(priority_id__in=urgent_priority_ids())))
+    if connection.vendor == "postgresql":
+        from tickets.reports import rollup
+
+        actors = rollup.reply_rows(filters)
+        staff_replies = sum(r for r, _p in actors.values())
+        predefined = sum(p for _r, p in actors.values())
+        agents = sum(1 for actor, (r, _p) in actors.items() if actor is not None and r)
+        open_now = rollup.open_at(filters, urgent_priority_ids(), figures.after_edge if figures else None,
+                                  figures.edge_day if figures else None)
+    else:
+        staff_replies, predefined, agents, open_now = _replies_orm(filters)
+    if open_now is None:
+        open_rows = scope(filters).filter(created_at__lt=filters.until).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gte=filters.until)
+        ).aggregate(n=Count("pk"), urgent=Count("pk", filter=Q(priority_id__in=urgent_priority_ids())))
+        open_now = (open_rows["n"], open_rows["urgent"])
     # The portal's own deflection figure (tickets.portal.queries.deflection_stats, in SQL here).
     sessions = (
         Deflection.objects.filter(opened_at__gte=filters.since, opened_at__lt=filters.until)
@@ -206,10 +272,23 @@ def activity(filters: ReportFilters) -> Activity:
         kb_views=KBView.objects.filter(
             day__gte=timezone.localdate(filters.since), day__lt=timezone.localdate(filters.until), by_staff=False
         ).count(),
-        active_agents=1 if filters.agent_id else replies["agents"],
+        active_agents=1 if filters.agent_id else agents,
         working_days=working_days(filters.since, filters.until),
-        staff_replies=replies["n"],
+        staff_replies=staff_replies,
         predefined_replies=predefined,
-        open_at_end=open_rows["n"],
-        open_urgent_at_end=open_rows["urgent"],
+        open_at_end=open_now[0],
+        open_urgent_at_end=open_now[1],
     )
+
+
+def _replies_orm(filters: ReportFilters) -> tuple[int, int, int, None]:
+    """Replies, predefined uses and agents who replied, with the ORM (databases other than PostgreSQL)."""
+    in_period = {"created_at__gte": filters.since, "created_at__lt": filters.until}
+    ticket_q = filters.ticket_q("ticket__") & Q(ticket__is_spam=False)
+    replies = TicketEvent.objects.filter(ticket_q, kind=TicketEvent.Kind.STAFF_REPLIED, **in_period).aggregate(
+        n=Count("pk"), agents=Count("actor", distinct=True)
+    )
+    predefined = TicketMessage.objects.filter(
+        ticket_q, kind=TicketMessage.Kind.STAFF, predefined_reply__isnull=False, **in_period
+    ).count()
+    return replies["n"], predefined, replies["agents"], None

@@ -12,10 +12,17 @@ from tickets.reports.forms import ReportFilterForm
 CSV_TABLES = ["kpis", "sla", *tables.TABLES]
 
 
-def _csv(name: str, content: str, filters: object) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export(name: str, table: list[list], filters: object, kind: str) -> HttpResponse:
+    """The table as CSV or as XLSX (the same columns and values)."""
+    if kind == "xlsx":
+        response = HttpResponse(tables.to_xlsx(table, name), content_type=XLSX)
+    else:
+        response = HttpResponse(tables.to_csv(table), content_type="text/csv; charset=utf-8")
     stamp = f"{filters.since:%Y%m%d}-{filters.until:%Y%m%d}"
-    response["Content-Disposition"] = f'attachment; filename="report-{name}-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="report-{name}-{stamp}.{kind}"'
     return response
 
 
@@ -25,12 +32,14 @@ def reports(request: HttpRequest) -> HttpResponse:
     form = ReportFilterForm(request.GET or None, user=request.user)
     filters = form.to_filters()
     wanted = request.GET.get("table", "")
-    if request.GET.get("format") == "csv" and wanted in CSV_TABLES:
+    kind = request.GET.get("format")
+    if kind in ("csv", "xlsx") and wanted in CSV_TABLES:
         if wanted == "kpis":
             items = cards.cards(cards.read_period(filters), cards.read_period(filters.previous()))
-            return _csv(wanted, tables.cards_csv(items), filters)
+            return _export(wanted, tables.cards_table(items), filters, kind)
         dimension = "priority" if wanted == "sla" else wanted
-        return _csv(wanted, tables.breakdown_csv(dimension, tables.breakdown(filters, dimension)), filters)
+        return _export(wanted, tables.breakdown_table(dimension, tables.breakdown(filters, dimension)), filters,
+                       kind)
     figures = kpis.figure_set(filters)
     current, previous = cards.read_period(filters, figures), cards.read_period(filters.previous())
     breakdowns = [(d, tables.breakdown(filters, d, figures)) for d in tables.TABLES]

@@ -99,6 +99,20 @@ def business_seconds_between(start: datetime, end: datetime, schedule: Schedule 
     return total.total_seconds()
 
 
+def business_intervals(first: date, last: date, schedule: Schedule) -> list[tuple[datetime, datetime]]:
+    """Return the schedule's business intervals (UTC) on the local days first..last, in order.
+
+    The reports sum business time in SQL from these (tickets.reports.business): the same
+    intervals business_seconds_between() walks, so both agree to the microsecond.
+    """
+    out: list[tuple[datetime, datetime]] = []
+    day = first
+    while day <= last:
+        out.extend(_intervals_on(day, schedule))
+        day += timedelta(days=1)
+    return out
+
+
 def business_minutes_between(start: datetime, end: datetime, schedule: Schedule | None = None) -> float:
     """Return the business minutes between two moments."""
     return business_seconds_between(start, end, schedule) / 60

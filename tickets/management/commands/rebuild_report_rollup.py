@@ -1,0 +1,23 @@
+"""`manage.py rebuild_report_rollup [--days N]`: rebuild the KPI reports' daily rollup from the
+tickets (every day), or with --days only refresh the last N days and the days of changed tickets
+(what beat does every 10 minutes). Prints how many days and how long. PostgreSQL only."""
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from tickets.reports import rollup
+
+
+class Command(BaseCommand):
+    help = "Rebuild (or with --days, refresh) the KPI reports' daily rollup."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--days", type=int, default=None, help="Refresh only: recompute the last N days.")
+
+    def handle(self, *args: object, **options: object) -> None:
+        if connection.vendor != "postgresql":
+            raise CommandError("The rollup needs PostgreSQL; elsewhere the reports read everything live.")
+        days = options["days"]
+        result = rollup.refresh(days=days) if days is not None else rollup.rebuild()
+        kind = "rebuilt" if result["full"] else "refreshed"
+        self.stdout.write(f"report rollup {kind}: {result['days']} days in {result['ms'] / 1000:.1f}s")

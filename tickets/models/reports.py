@@ -1,0 +1,89 @@
+"""The KPI reports' daily rollup (tickets.reports.rollup fills it; tickets.reports.kpis reads it).
+
+`ReportDay` holds what the ticket KPIs sum, per local day (settings.TIME_ZONE) and department,
+in total and broken down by each other dimension: tickets created that day and their first
+responses (count, wall-clock and business-hours sums, SLA due/met), tickets closed that day
+(count, wall-clock and business-hours resolution sums, first-contact resolutions). Not the full
+cube day x department x agent x service x priority x channel x tier: over a million tickets that
+cube had as many rows as tickets (1,044,664 rows, 14,072 combinations spread thin over the days)
+and summing a month of it was slower than reading the tickets. The page needs totals and one-
+dimension breakdowns, filtered at most by department for the rollup to answer; a filter on any
+other dimension narrows the tickets enough to read them live.
+`ReportReplyDay` keeps the replying agent as a key ("agents who replied" is a distinct count).
+
+Dimensions are plain integers, not foreign keys: the rollup is derived data, rebuilt from the
+tickets, and must never block deleting a department or a user. NULL keys are equal in the unique
+constraints (PostgreSQL 15 NULLS NOT DISTINCT), so ON CONFLICT finds the row of a ticket with no
+assignee or no client.
+"""
+
+from django.db import models
+
+
+class ReportDay(models.Model):
+    """The ticket figures of one local day and department: the department's totals (dimension
+    "") and its breakdown by one other dimension ("agent", "service", "priority", "channel",
+    "tier"; `value` is that dimension's key as text, NULL for "none"). A ticket counts once in
+    each dimension, so summing the rows of one dimension gives the totals exactly."""
+
+    day = models.DateField()
+    department_id = models.IntegerField(null=True)
+    dimension = models.CharField(max_length=12, blank=True)
+    value = models.CharField(max_length=32, null=True)
+    created = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    frt_sum = models.DurationField(null=True)
+    frt_business_sum = models.DurationField(null=True)
+    sla_total = models.IntegerField(default=0)
+    sla_met = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    resolution_sum = models.DurationField(null=True)
+    resolution_business_sum = models.DurationField(null=True)
+    fcr = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department_id", "dimension", "value"], nulls_distinct=False,
+                                    name="report_day_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value}: {self.created} created, {self.closed} closed"
+
+
+class ReportReplyDay(models.Model):
+    """Staff replies and predefined-reply uses of one local day, department and replying agent."""
+
+    day = models.DateField()
+    department_id = models.IntegerField(null=True)
+    actor_id = models.IntegerField(null=True)
+    replies = models.IntegerField(default=0)
+    predefined = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "department_id", "actor_id"], nulls_distinct=False,
+                                    name="report_reply_day_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} actor {self.actor_id}: {self.replies} replies"
+
+
+class ReportRollupState(models.Model):
+    """One row (pk 1): which days the rollup holds and when it was last refreshed.
+
+    Whole days before `built_through` are in the rollup; the reports read later moments live.
+    `since` is the start of the refresh that wrote it: the next refresh re-reads every ticket
+    touched after it (minus a safety margin).
+    """
+
+    built_through = models.DateField(null=True)
+    refreshed_since = models.DateTimeField(null=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    calendar_fingerprint = models.CharField(max_length=64, blank=True)
+    last_duration_ms = models.IntegerField(default=0)
+    last_days = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rollup through {self.built_through}"
