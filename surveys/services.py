@@ -32,6 +32,7 @@ from crm import services as crm_services
 from crm.models import StaffProfile
 from surveys import delivery, tokens
 from surveys.models import Answer, Invitation, Question, Response, Survey, survey_setting
+from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent
 from tickets.models.notifications import Notification, NotificationKind
 from tickets.notifications import services as notifications
@@ -67,7 +68,7 @@ def _in_cooldown(ticket: Ticket, email: str, now: datetime) -> bool:
     if days <= 0:
         return False
     recent = Invitation.objects.filter(sent_at__gt=now - timedelta(days=days))
-    who = Q(email__iexact=email)
+    who = Q(email__iexact=email) if email else Q(pk__in=[])
     if ticket.contact_id:
         who |= Q(contact_id=ticket.contact_id)
     return recent.filter(who).exists()
@@ -90,7 +91,7 @@ def invite_for_ticket(*, ticket: Ticket, now: datetime | None = None) -> InviteO
         return InviteOutcome(None, "merged: no survey")
     if ticket.closed_at is None:
         return InviteOutcome(None, "ticket reopened: no survey")
-    if not email:
+    if not email and delivery.sender_for(ticket.channel) is None:
         return InviteOutcome(None, "no address")
     if Invitation.objects.filter(ticket=ticket).exists():
         return InviteOutcome(None, "already invited")
@@ -103,7 +104,7 @@ def invite_for_ticket(*, ticket: Ticket, now: datetime | None = None) -> InviteO
         survey=survey,
         ticket=ticket,
         contact_id=ticket.contact_id,
-        email=email.lower(),
+        email=(email or "").lower(),
         channel=ticket.channel,
         token_hash=placeholder,
         sent_at=now,
@@ -136,6 +137,10 @@ def send_invitation(*, invitation_id: int) -> bool:
     if sender is not None and sender(invitation, link):
         return True
     ticket = invitation.ticket
+    if not invitation.email:  # a WhatsApp-only customer whose template could not go: nothing to send
+        ticket_services.note_history(ticket=ticket, note=_("Survey invitation not sent: no email address to "
+                                                           "fall back to."))
+        return False
     department = ticket.department
     context = {"invitation": invitation, "ticket": ticket, "link": link,
                "first_name": invitation.contact.first_name if invitation.contact else ""}

@@ -113,3 +113,47 @@ def test_whatsapp_failure_falls_back_to_email_with_the_reason(survey_template, f
     assert "sent by email instead" in note
     assert ("undeliverable" if code == 131026 else "Rate limit").lower() in note.lower()
     assert fake_graph.sent == []  # nothing went out on WhatsApp, now or later
+
+
+def _closed_whatsapp_ticket_without_email(commit) -> Ticket:
+    """A WhatsApp customer whose number matches no contact: no email address anywhere."""
+    department = PhoneNumber.objects.get().default_department
+    agent = StaffFactory(departments=[department])
+    with time_machine.travel(T0 - timedelta(hours=2), tick=False), commit():
+        ticket = ticket_services.open_ticket(subject="Scanner", body_text="It beeps.", department=department,
+                                             requester_name="Sheena", channel=Channel.WHATSAPP)
+    Conversation.objects.create(phone_number=PhoneNumber.objects.get(), wa_id="16505551234", ticket=ticket,
+                                department=department)
+    with time_machine.travel(T0, tick=False), commit():
+        ticket_services.close_ticket(ticket=ticket, actor=agent)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_whatsapp_customer_without_email_still_gets_the_survey(survey_template, fake_graph, commit):
+    ticket = _closed_whatsapp_ticket_without_email(commit)
+    assert ticket.reply_email == ""
+    mail.outbox.clear()
+    invitation = _invite(ticket, commit)
+    assert invitation.email == "" and invitation.channel == Channel.WHATSAPP
+    assert len(fake_graph.sent) == 1 and fake_graph.sent[0]["to"] == "16505551234"
+    assert _survey_mails() == []
+
+
+def test_whatsapp_failure_without_email_sends_nothing_and_says_why(survey_template, fake_graph, commit):
+    ticket = _closed_whatsapp_ticket_without_email(commit)
+    mail.outbox.clear()
+    fake_graph.fail_next(131026)
+    _invite(ticket, commit)
+    assert _survey_mails() == [] and fake_graph.sent == []
+    assert ticket.events.filter(note__contains="no email address to fall back to").exists()
+
+
+def test_email_less_ticket_of_another_channel_gets_no_invitation(survey_template, commit):
+    department = PhoneNumber.objects.get().default_department
+    with time_machine.travel(T0 - timedelta(hours=2), tick=False), commit():
+        ticket = ticket_services.open_ticket(subject="Call", body_text="Phoned in.", department=department,
+                                             requester_name="Anon", channel=Channel.PHONE)
+    with time_machine.travel(T0, tick=False), commit():
+        ticket_services.close_ticket(ticket=ticket, actor=StaffFactory(departments=[department]))
+    outcome = survey_services.invite_for_ticket(ticket=Ticket.objects.get(pk=ticket.pk), now=T0 + timedelta(hours=1))
+    assert outcome.invitation is None and outcome.reason == "no address"
