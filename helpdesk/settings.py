@@ -82,6 +82,8 @@ TEMPLATES = [
                 "sla_tags": "tickets.sla.templatetags",
                 "notification_tags": "tickets.notifications.templatetags",
             },
+            # {{ status.name|label }}: database-named labels in the reader's language (tickets/labels.py).
+            "builtins": ["tickets.labels"],
         },
     },
     {

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tickets.labels import LabelledChoiceField
 from tickets.models import Department, Priority
 from whatsapp.models import MessageTemplate
 
@@ -43,9 +44,9 @@ class TemplateForm(forms.Form):
 
 class TicketForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=255)
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True).order_by("name"),
+    department = LabelledChoiceField(queryset=Department.objects.filter(is_active=True).order_by("name"),
                                         label=_("Department"))
-    priority = forms.ModelChoiceField(queryset=Priority.objects.order_by("-level"), label=_("Priority"),
+    priority = LabelledChoiceField(queryset=Priority.objects.order_by("-level"), label=_("Priority"),
                                       required=False)
     messages = forms.TypedMultipleChoiceField(coerce=int, label=_("Messages for the description"))
 

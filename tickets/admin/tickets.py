@@ -15,6 +15,7 @@ from tickets import services
 from tickets.admin.config import badge
 from tickets.custom_fields import clean_value
 from tickets.exceptions import TicketError
+from tickets.labels import label
 from tickets.models import (
     Attachment,
     CustomField,
@@ -280,11 +281,11 @@ class TicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status__order")
     def status_badge(self, obj: Ticket) -> str:
-        return badge(obj.status.colour, obj.status.name)
+        return badge(obj.status.colour, label(obj.status.name))
 
     @admin.display(description=_("priority"), ordering="-priority_level")
     def priority_badge(self, obj: Ticket) -> str:
-        return badge(obj.priority.colour, obj.priority.name)
+        return badge(obj.priority.colour, label(obj.priority.name))
 
     @admin.display(description=_("requester"))
     def requester(self, obj: Ticket) -> str:

@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tickets.labels import label
+
 colour_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, e.g. #1e88e5."))
 
 
@@ -134,11 +136,16 @@ class TicketStatus(models.Model):
         return self.name
 
     @property
-    def customer_label(self) -> str:
-        """Return the name customers see: the portal label, or a generic one."""
+    def portal_name(self) -> str:
+        """Return the name customers see as stored (the portal label, or a generic one)."""
         if self.portal_label:
             return self.portal_label
-        return str(_("Closed")) if self.is_closed else str(_("In progress"))
+        return "Closed" if self.is_closed else "In progress"
+
+    @property
+    def customer_label(self) -> str:
+        """Return the name customers see, in the active language."""
+        return label(self.portal_name)
 
 
 class Priority(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from tickets import hooks
 from tickets.batch_memo import memoized
+from tickets.labels import label
 from tickets.models import Department, Notification, NotificationPreference, Ticket, TicketMessage
 from tickets.models.notifications import NotificationKind, default_email_kinds
 
@@ -312,7 +313,7 @@ def on_followed_status_changed(*, ticket_id: int, actor_id: int | None = None, a
 
     if not TicketFollower.objects.filter(ticket_id=ticket_id).exists():
         return
-    status = TicketStatus.objects.filter(pk=after_id).values_list("name", flat=True).first() or ""
+    status = label(TicketStatus.objects.filter(pk=after_id).values_list("name", flat=True).first() or "")
     template = _("#%(n)s you follow is now {status}: %(s)s").replace("{status}", status.replace("%", "%%"))
     _notify_followers(ticket_id, template, actor_id)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tickets import services
 from tickets.custom_fields import clean_values
 from tickets.exceptions import AttachmentRejected, CustomFieldError
+from tickets.labels import LabelledChoiceField, label
 from tickets.models import CustomField, Department, Priority, Service
 
 CF_PREFIX = "cf_"
@@ -64,7 +65,7 @@ class _UncheckedMultipleChoiceField(forms.MultipleChoiceField):
 
 def _form_field(field: CustomField) -> forms.Field:
     kind = field.field_type
-    common = {"label": field.name, "help_text": field.help_text, "required": False}
+    common = {"label": label(field.name), "help_text": field.help_text, "required": False}
     attrs = {"required": True} if field.required and kind != CustomField.FieldType.MULTISELECT else {}
     choices = [(o, o) for o in field.option_list]
     if kind == CustomField.FieldType.TEXTAREA:
@@ -91,15 +92,15 @@ def portal_priorities() -> list[Priority]:
 
 
 class PortalTicketForm(forms.Form):
-    department = forms.ModelChoiceField(
+    department = LabelledChoiceField(
         label=_("Department"), queryset=Department.objects.none(), empty_label=None
     )
     subject = forms.CharField(label=_("Subject"), max_length=255)
     message = forms.CharField(label=_("Describe the problem"), widget=forms.Textarea(attrs={"rows": 8}))
-    priority = forms.ModelChoiceField(
+    priority = LabelledChoiceField(
         label=_("Priority"), queryset=Priority.objects.none(), required=False, empty_label=None
     )
-    service = forms.ModelChoiceField(
+    service = LabelledChoiceField(
         label=_("Topic"), queryset=Service.objects.none(), required=False, empty_label=_("— not sure —")
     )
     attachments = MultipleFileField(

@@ -47,11 +47,12 @@ def portal_statuses() -> dict[int, PortalStatus]:
     statuses = list(TicketStatus.objects.order_by("order", "name"))
     groups: dict[str, list[TicketStatus]] = {}
     for status in statuses:
-        groups.setdefault(status.customer_label, []).append(status)
-    shown = {label: PortalStatus(label=label, colour=members[0].colour, key=slugify(label) or "status",
-                                 slugs=tuple(m.slug for m in members))
-             for label, members in groups.items()}
-    return {s.pk: shown[s.customer_label] for s in statuses}
+        groups.setdefault(status.portal_name, []).append(status)
+    # Grouped and keyed by the stored name, so ?status=in-progress means the same in every language.
+    shown = {name: PortalStatus(label=members[0].customer_label, colour=members[0].colour,
+                                key=slugify(name) or "status", slugs=tuple(m.slug for m in members))
+             for name, members in groups.items()}
+    return {s.pk: shown[s.portal_name] for s in statuses}
 
 
 def attach_portal_status(tickets: Iterable[Ticket], statuses: dict[int, PortalStatus] | None = None) -> None:

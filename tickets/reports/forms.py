@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Client
+from tickets.labels import label
 from tickets.models import Department, Priority, Service
 from tickets.models.core import Channel
 from tickets.reports.filters import ReportFilters
@@ -48,6 +49,10 @@ def period_bounds(period: str, *, now: datetime, start: object = None, end: obje
     return today.replace(day=1), today + timedelta(days=1)
 
 
+def _named(rows: object) -> list[tuple[int, str]]:
+    return [(pk, label(name)) for pk, name in rows]
+
+
 class ReportFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -63,12 +68,13 @@ class ReportFilterForm(forms.Form):
         super().__init__(data)
         self.user = user
         every = [("", _("All"))]
-        self.fields["department"].choices = every + list(Department.objects.order_by("name").values_list("pk", "name"))
+        departments = Department.objects.order_by("name").values_list("pk", "name")
+        self.fields["department"].choices = every + _named(departments)
         staff = get_user_model().objects.filter(is_staff=True, is_active=True).order_by("full_name", "email")
         self.fields["agent"].choices = every + [(u.pk, u.get_full_name()) for u in staff.only("full_name", "email")]
         services = Service.objects.order_by("order", "name").values_list("pk", "name")
-        self.fields["service"].choices = every + list(services)
-        self.fields["priority"].choices = every + list(Priority.objects.order_by("-level").values_list("pk", "name"))
+        self.fields["service"].choices = every + _named(services)
+        self.fields["priority"].choices = every + _named(Priority.objects.order_by("-level").values_list("pk", "name"))
         if not getattr(user, "is_manager", False):
             del self.fields["agent"]
 

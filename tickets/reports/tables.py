@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from io import BytesIO, StringIO
 from typing import Any
 
+from tickets.labels import label
 from tickets.reports import cards, kpis, sources
 from tickets.reports.filters import DIMENSIONS, ReportFilters
 from tickets.reports.queries import dimension_labels
 
 TABLES = ["department", "agent", "service", "priority", "channel", "tier"]
+# Groups named in the database (shown through tickets.labels); channels and tiers are gettext choices.
+NAMED = {"department", "service", "priority"}
 
 
 @dataclass
@@ -46,10 +49,11 @@ def breakdown(filters: ReportFilters, dimension: str, figure_set: kpis.FigureSet
     rows = []
     for key in keys:
         t = figures.get(key, kpis.TicketFigures())
-        label = labels.get(key, "—") if key is not None else "—"
-        rows.append(Row(key=key, label=label, t=t, s=surveys.get(key), share=100 * t.created / total,
+        name = labels.get(key, "—") if key is not None else "—"
+        shown = label(name) if dimension in NAMED else name
+        rows.append(Row(key=key, label=shown, t=t, s=surveys.get(key), share=100 * t.created / total,
                         bar=100 * t.created / largest,
-                        sla_target=cards.sla_target(label) if dimension == "priority" else None))
+                        sla_target=cards.sla_target(name) if dimension == "priority" else None))
     rows.sort(key=lambda r: (-r.t.created, r.label))
     return rows
 

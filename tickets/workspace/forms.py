@@ -9,6 +9,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from tickets.labels import label
 from tickets.models import Department, Priority, Service, TicketStatus
 from tickets.models.core import Channel
 from tickets.workspace.queries import MORNING_STATUSES, Lookups, QueueFilter
@@ -69,12 +70,12 @@ class QueueFilterForm(forms.Form):
     def __init__(self, data: QueryDict, *, config: QueueConfig) -> None:
         super().__init__(data)
         self.config = config
-        self.fields["status"].choices = [(s.slug, s.name) for s in config.statuses]
+        self.fields["status"].choices = [(s.slug, label(s.name)) for s in config.statuses]
         self.fields["department"].choices = [("", _("All my departments"))] + [
-            (d.pk, d.name) for d in config.departments
+            (d.pk, label(d.name)) for d in config.departments
         ]
-        self.fields["priority"].choices = [("", _("Any priority"))] + [(p.pk, p.name) for p in config.priorities]
-        self.fields["service"].choices = [("", _("Any service"))] + [(s.pk, s.name) for s in config.services]
+        self.fields["priority"].choices = [("", _("Any priority"))] + [(p.pk, label(p.name)) for p in config.priorities]
+        self.fields["service"].choices = [("", _("Any service"))] + [(s.pk, label(s.name)) for s in config.services]
         self.fields["assignee"].choices = ASSIGNEE_CHOICES + [
             (str(u.pk), u.get_full_name()) for u in config.staff
         ]
@@ -187,8 +188,8 @@ class EscalationForm(forms.Form):
         self.members_by_department = members_by_department or {}
         self.current_department_id = current_department_id
         self.departments = all_departments
-        self.fields["department"].choices = [("", _("— keep —"))] + [(d.pk, d.name) for d in all_departments]
-        self.fields["priority"].choices = [("", _("— keep —"))] + [(p.pk, p.name) for p in config.priorities]
+        self.fields["department"].choices = [("", _("— keep —"))] + [(d.pk, label(d.name)) for d in all_departments]
+        self.fields["priority"].choices = [("", _("— keep —"))] + [(p.pk, label(p.name)) for p in config.priorities]
         everyone = {u.pk: u for members in self.members_by_department.values() for u in members}
         self.fields["assignee"].choices = [("", _("— keep —"))] + [
             (str(u.pk), u.get_full_name()) for u in sorted(everyone.values(), key=lambda u: u.get_full_name())
@@ -225,7 +226,7 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: object, config: QueueConfig, all_departments: list, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "—")] + [(d.pk, d.name) for d in all_departments]
+        self.fields["department"].choices = [("", "—")] + [(d.pk, label(d.name)) for d in all_departments]
         self.fields["assignee"].choices = _staff_choices(config.staff)
 
 
@@ -237,7 +238,7 @@ class PropertiesForm(forms.Form):
 
     def __init__(self, *args: object, config: QueueConfig, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s.pk, s.name) for s in config.statuses]
-        self.fields["priority"].choices = [(p.pk, p.name) for p in config.priorities]
-        self.fields["service"].choices = [("", "—")] + [(s.pk, s.name) for s in config.services]
+        self.fields["status"].choices = [(s.pk, label(s.name)) for s in config.statuses]
+        self.fields["priority"].choices = [(p.pk, label(p.name)) for p in config.priorities]
+        self.fields["service"].choices = [("", "—")] + [(s.pk, label(s.name)) for s in config.services]
         self.fields["assignee"].choices = _staff_choices(config.staff, str(_("Unassigned")))

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Contact
+from tickets.labels import LabelledChoiceField, label
 from tickets.models import CustomField, Department, Priority, Service, Task
 from tickets.models.core import Channel
 
@@ -46,7 +47,7 @@ def _staff_users() -> object:
 def custom_form_field(field: CustomField) -> forms.Field:
     """Return the form field for a custom field: the right widget, no validation of its own."""
     kind = field.field_type
-    options = {"required": False, "label": field.name, "help_text": field.help_text}
+    options = {"required": False, "label": label(field.name), "help_text": field.help_text}
     if kind == CustomField.FieldType.TEXTAREA:
         form_field: forms.Field = RawField(widget=forms.Textarea(attrs={"rows": 3}), **options)
     elif kind == CustomField.FieldType.NUMBER:
@@ -80,12 +81,12 @@ class NewTicketForm(forms.Form):
     )
     requester_name = forms.CharField(label=_("Name"), max_length=200, required=False)
     requester_email = forms.EmailField(label=_("Email"), required=False)
-    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True), label=_("Department"))
+    department = LabelledChoiceField(queryset=Department.objects.filter(is_active=True), label=_("Department"))
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[(c.value, c.label) for c in MANUAL_CHANNELS], initial=Channel.PHONE
     )
-    priority = forms.ModelChoiceField(queryset=Priority.objects.order_by("-level"), label=_("Priority"))
-    service = forms.ModelChoiceField(
+    priority = LabelledChoiceField(queryset=Priority.objects.order_by("-level"), label=_("Priority"))
+    service = LabelledChoiceField(
         queryset=Service.objects.filter(is_active=True), required=False, label=_("Service"), empty_label="—"
     )
     subject = forms.CharField(label=_("Subject"), max_length=255)
@@ -128,7 +129,7 @@ class TaskForm(forms.Form):
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     ticket = forms.IntegerField(label=_("Ticket number"), required=False, min_value=1)
     assignee = forms.ModelChoiceField(queryset=Task.objects.none(), required=False, label=_("Assignee"))
-    department = forms.ModelChoiceField(
+    department = LabelledChoiceField(
         queryset=Department.objects.filter(is_active=True), required=False, label=_("Department")
     )
     due_at = forms.DateTimeField(
@@ -137,7 +138,7 @@ class TaskForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
-    priority = forms.ModelChoiceField(
+    priority = LabelledChoiceField(
         queryset=Priority.objects.order_by("-level"), required=False, label=_("Priority")
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from jinja2 import Environment
 
 from helpdesk import datetimes
+from tickets import labels
 from tickets.workspace import templatetags
 
 
@@ -29,6 +30,7 @@ def environment(**options: Any) -> Environment:
         "clean_html": templatetags.clean_html,
         "filesize": templatetags.filesize,
         "kind_label": templatetags.kind_label,
+        "label": labels.label,
         "localtime": timezone.localtime,
         "moment": datetimes.moment,
         "day": datetimes.day,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from helpdesk.access import staff_required
 from tickets import services
 from tickets.exceptions import TicketError
+from tickets.labels import label
 from tickets.models import Department, Priority, QueuePreference, Service, Ticket, TicketStatus
 from tickets.models.workspace import QUEUE_COLUMNS
 from tickets.workspace import extensions, queries
@@ -67,16 +68,16 @@ def filter_chips(form: QueueFilterForm, query: QueryDict, config: QueueConfig, c
     by_slug = {s.slug: s for s in config.statuses}
     for slug in query.getlist("status"):
         if slug in by_slug:
-            chips.append({"label": by_slug[slug].name, "colour": by_slug[slug].colour, "key": "status",
+            chips.append({"label": label(by_slug[slug].name), "colour": by_slug[slug].colour, "key": "status",
                           "href": _without(query, "status", slug)})
 
     def add(key: str, text: str) -> None:
         chips.append({"label": f"{form.fields[key].label}: {text}", "key": key, "href": _without(query, key)})
 
     picked = {
-        "department": {d.pk: d.name for d in config.departments},
-        "priority": {p.pk: p.name for p in config.priorities},
-        "service": {s.pk: s.name for s in config.services},
+        "department": {d.pk: label(d.name) for d in config.departments},
+        "priority": {p.pk: label(p.name) for p in config.priorities},
+        "service": {s.pk: label(s.name) for s in config.services},
     }
     for key, names in picked.items():
         if data.get(key) in names:
