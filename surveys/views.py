@@ -13,7 +13,8 @@ from django.views.decorators.http import require_http_methods
 from helpdesk.access import manager_required
 from surveys import queries, services
 from surveys.models import Invitation
-from tickets.reports.filters import DIMENSIONS
+from tickets.labels import label
+from tickets.reports.filters import DIMENSIONS, NAMED
 from tickets.reports.forms import ReportFilterForm
 from tickets.reports.queries import dimension_labels
 
@@ -89,7 +90,8 @@ def results(request: HttpRequest) -> HttpResponse:
     totals = queries.report_figures(filters).get(None)
     grouped = queries.report_figures(filters, dimension)
     labels = dimension_labels(dimension, list(grouped))
-    by_rows = [{"key": k, "label": labels.get(k, "—"), "f": f} for k, f in grouped.items()]
+    shown = label if dimension in NAMED else str
+    by_rows = [{"key": k, "label": shown(labels.get(k, "—")), "f": f} for k, f in grouped.items()]
     by_rows.sort(key=lambda r: str(r["label"]))
     if request.GET.get("format") == "csv":
         return _csv(by_rows, dimension)

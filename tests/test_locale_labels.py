@@ -193,3 +193,39 @@ def test_a_name_is_never_translated_as_a_ui_word_of_the_same_spelling():
 def _no_language_left_behind():
     yield
     translation.deactivate()
+
+
+def test_a_follower_is_told_the_new_status_in_the_sites_language(world, settings, django_capture_on_commit_callbacks):
+    """Notifications for others are written in the site's language: on a Romanian site the new
+    status reads in Romanian too (the stored text keeps it as written)."""
+    from tickets import services
+    from tickets.models.notifications import Notification, NotificationKind
+
+    settings.LANGUAGE_CODE = "ro"
+    technical = DepartmentFactory(name="Orders", email="orders@company.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.escalate(ticket=world.ticket, actor=world.agent, department=technical,
+                          note="Checked the logs: the API returns 500; needs L2.")
+    engineer = StaffFactory(email="tom@company.com", departments=[technical])
+    Notification.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_reply(ticket=world.ticket, body_text="Fixed on our side.", kind="staff", author=engineer)
+    texts = list(Notification.objects.filter(recipient=world.agent, kind=NotificationKind.FOLLOWED)
+                 .values_list("text", flat=True))
+    assert any("are acum starea Răspuns trimis" in t for t in texts), texts
+
+
+def test_survey_results_name_departments_in_romanian(client, django_capture_on_commit_callbacks):
+    from surveys import services as survey_services
+    from tests.surveys.test_surveys import closed_ticket, respond
+    from tickets.models import Department
+
+    dept = DepartmentFactory(name="General Support", email="support@company.com")
+    agent = StaffFactory(departments=[dept], email="agent@company.com")
+    ticket = closed_ticket(dept, agent, lambda: django_capture_on_commit_callbacks(execute=True))
+    respond(survey_services.invite_for_ticket(ticket=ticket, now=ticket.closed_at).invitation, 4, nps=9)
+    manager = ManagerFactory(language="ro")
+    client.force_login(manager)
+    page = client.get("/staff/surveys/", {"period": "custom", "start": "2026-11-01", "end": "2026-11-30"})
+    assert "<td>Suport general</td>" in page.content.decode()
+    assert Department.objects.filter(name="General Support").exists()  # stored as typed

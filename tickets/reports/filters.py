@@ -19,6 +19,9 @@ DIMENSIONS: dict[str, tuple[str, str]] = {
     "channel": ("channel", "channel"),
     "tier": ("client__tier", "client__tier"),
 }
+# Dimensions whose groups are named in the database: shown through tickets.labels.label
+# (channels and tiers are gettext choices already).
+NAMED = frozenset({"department", "service", "priority"})
 
 
 @dataclass(frozen=True)

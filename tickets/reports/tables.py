@@ -13,12 +13,10 @@ from typing import Any
 
 from tickets.labels import label
 from tickets.reports import cards, kpis, sources
-from tickets.reports.filters import DIMENSIONS, ReportFilters
+from tickets.reports.filters import DIMENSIONS, NAMED, ReportFilters
 from tickets.reports.queries import dimension_labels
 
 TABLES = ["department", "agent", "service", "priority", "channel", "tier"]
-# Groups named in the database (shown through tickets.labels); channels and tiers are gettext choices.
-NAMED = {"department", "service", "priority"}
 
 
 @dataclass
