@@ -215,7 +215,7 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
         for n in range(3):
             worker = start([sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--concurrency=1",
                             "--pool=prefork", "--without-gossip", "--without-mingle", "--loglevel=INFO",
-                            f"--hostname=scale{n}@%h"], env, work / f"worker{n}.log")
+                            "-Q", "celery,intake_slow", f"--hostname=scale{n}@%h"], env, work / f"worker{n}.log")
             workers.append(worker)
             processes.append(worker)
         processes.append(start([sys.executable, "-m", "celery", "-A", "helpdesk", "beat", "--loglevel=INFO",
