@@ -31,6 +31,7 @@ from tickets.models import (
     ReportDay,
     ReportPairDay,
     ReportReplyDay,
+    ReportReplyPairDay,
     ReportRollupState,
     Ticket,
     TicketEvent,
@@ -78,7 +79,8 @@ def day_windows(days: list[date]) -> list[Window]:
 def _tables() -> dict[str, str]:
     return {"ticket": Ticket._meta.db_table, "client": Client._meta.db_table, "event": TicketEvent._meta.db_table,
             "message": TicketMessage._meta.db_table, "day": ReportDay._meta.db_table,
-            "reply": ReportReplyDay._meta.db_table, "pair": ReportPairDay._meta.db_table}
+            "reply": ReportReplyDay._meta.db_table, "pair": ReportPairDay._meta.db_table,
+            "reply_pair": ReportReplyPairDay._meta.db_table}
 
 
 def _windows_params(windows: list[Window]) -> dict[str, Any]:
@@ -195,12 +197,21 @@ facts AS (
     return sql, params
 
 
-def reply_sql(filters: ReportFilters | None, windows: list[Window], *, by_key: bool) -> tuple[str, dict[str, Any]]:
-    """Staff replies (events) and predefined-reply uses (messages) of the windows, per actor."""
+def reply_sql(filters: ReportFilters | None, windows: list[Window], *, by_key: bool,
+              pairs: bool = False) -> tuple[str, dict[str, Any]]:
+    """Staff replies (events) and predefined-reply uses (messages) of the windows, per actor;
+    `pairs`: per actor and each value of each breakdown (the rows of ReportReplyPairDay)."""
     n = _tables()
     params: dict[str, Any] = _windows_params(windows)
     where = "NOT t.is_spam" + _dimension_filter(filters, params)
     group = "key, department_id, actor_id" if by_key else "actor_id"
+    final = f"SELECT {group}, sum(replies), sum(predefined)\nFROM facts GROUP BY {group}"
+    if pairs:
+        names = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{d}'" for d, c in BREAKDOWNS.items())
+        values = " ".join(f"WHEN GROUPING({c}) = 0 THEN {c}::text" for c in BREAKDOWNS.values())
+        sets = ", ".join(f"(key, department_id, actor_id, {c})" for c in BREAKDOWNS.values())
+        final = (f"SELECT key, department_id, CASE {names} END, CASE {values} END, actor_id, sum(replies), "
+                 f"sum(predefined)\nFROM facts GROUP BY GROUPING SETS ({sets})")
     sql = f"""
 WITH facts AS (
   SELECT {_key("e.created_at", by_key)} AS key, {_DIM_SELECT}, e.actor_id, 1 AS replies, 0 AS predefined
@@ -213,8 +224,7 @@ WITH facts AS (
   JOIN {n["ticket"]} t ON t.id = m.ticket_id LEFT JOIN {n["client"]} c ON c.id = t.client_id
   WHERE {where} AND m.predefined_reply_id IS NOT NULL AND m.kind = 'staff' AND {_in_windows("m.created_at", params)}
 )
-SELECT {group}, sum(replies), sum(predefined)
-FROM facts GROUP BY {group}"""
+{final}"""
     return sql, params
 
 
@@ -231,6 +241,12 @@ def _fill_pairs(days: list[date], clock: BusinessClock) -> None:
         updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in TICKET_SUMS)
         cursor.execute(f"INSERT INTO {n['pair']} ({columns}) {select} "
                        f"ON CONFLICT ON CONSTRAINT report_pair_day_key DO UPDATE SET {updates}", params)
+        cursor.execute(f"DELETE FROM {n['reply_pair']} WHERE day = ANY(%s::date[])", [days])
+        select, params = reply_sql(None, day_windows(days), by_key=True, pairs=True)
+        columns = ", ".join(["day", "department_id", "dimension", "value", "actor_id", *REPLY_SUMS])
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in REPLY_SUMS)
+        cursor.execute(f"INSERT INTO {n['reply_pair']} ({columns}) {select} "
+                       f"ON CONFLICT ON CONSTRAINT report_reply_pair_day_key DO UPDATE SET {updates}", params)
 
 
 def _fill(days: list[date], clock: BusinessClock) -> None:
@@ -303,6 +319,7 @@ def refresh(*, days: int | None = None, full: bool = False, now: datetime | None
             ReportDay.objects.all().delete()
             ReportReplyDay.objects.all().delete()
             ReportPairDay.objects.all().delete()
+            ReportReplyPairDay.objects.all().delete()
             wanted = {first + timedelta(days=i) for i in range((today - first).days)} if first else set()
         else:
             if current.pairs_through != current.built_through:  # new in this version: fill them once
@@ -325,7 +342,8 @@ def refresh(*, days: int | None = None, full: bool = False, now: datetime | None
         current.save()
     if full:  # fresh statistics, so the planner reads a month as a month
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {_tables()['day']}, {_tables()['reply']}, {_tables()['pair']}")
+            cursor.execute(f"ANALYZE {_tables()['day']}, {_tables()['reply']}, {_tables()['pair']}, "
+                           f"{_tables()['reply_pair']}")
     result = {"days": len(ordered), "full": full, "ms": current.last_duration_ms}
     logger.info("report rollup refreshed: %s", result)
     return result
@@ -336,8 +354,9 @@ def rebuild() -> dict[str, Any]:
 
 
 def _catch_up_pairs(current: ReportRollupState, clock: BusinessClock, first: date | None) -> int:
-    """Fill ReportPairDay for every day the rollup holds (under the caller's lock)."""
+    """Fill the pair rows for every day the rollup holds (under the caller's lock)."""
     ReportPairDay.objects.all().delete()
+    ReportReplyPairDay.objects.all().delete()
     days = ([first + timedelta(days=i) for i in range((current.built_through - first).days)]
             if first and current.built_through else [])
     for chunk in range(0, len(days), 31):
@@ -358,7 +377,7 @@ def fill_pairs() -> dict[str, Any]:
         days = _catch_up_pairs(current, business_clock(), _first_day())
         current.save(update_fields=["pairs_through"])
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {_tables()['pair']}")
+        cursor.execute(f"ANALYZE {_tables()['pair']}, {_tables()['reply_pair']}")
     result = {"days": days, "full": False, "ms": int((time.perf_counter() - started) * 1000)}
     logger.info("report rollup pairs filled: %s", result)
     return result
@@ -477,15 +496,21 @@ def _narrowed_rows(cursor: Any, filters: ReportFilters, body: tuple[date, date])
 
 
 def reply_rows(filters: ReportFilters) -> dict[int | None, tuple[int, int]]:
-    """{actor: (staff replies, predefined-reply uses)} of the period. ReportReplyDay is kept per
-    department and actor only: a period filtered by another dimension reads the replies live."""
+    """{actor: (staff replies, predefined-reply uses)} of the period: whole days from
+    ReportReplyDay, or ReportReplyPairDay when filtered by agent, service, ... (their tickets')."""
     body, windows = plan(filters)
-    if narrowing(filters):
-        body, windows = None, [Window(LIVE_KEY, filters.since, filters.until)]
     out: dict[int | None, tuple[int, int]] = {}
     rows: list[tuple] = []
     with connection.cursor() as cursor:
-        if body:
+        if body and narrowing(filters):
+            (name, value), = narrowing(filters)
+            params = [name, value, body[0], body[1]]
+            where = _department(filters, params)
+            cursor.execute(f"SELECT actor_id, sum(replies), sum(predefined) FROM {_tables()['reply_pair']} "
+                           f"WHERE dimension = %s AND value = %s AND day >= %s AND day < %s{where} "
+                           f"GROUP BY actor_id", params)
+            rows += cursor.fetchall()
+        elif body:
             params: list[Any] = [body[0], body[1]]
             where = _department(filters, params)
             cursor.execute(f"SELECT actor_id, sum(replies), sum(predefined) FROM {_tables()['reply']} "

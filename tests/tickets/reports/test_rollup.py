@@ -144,17 +144,23 @@ def test_each_filter_is_read_from_the_rollup_and_equals_the_live_path(month, edg
 def test_pairs_missing_after_an_upgrade_read_live_until_filled(month):
     """A rollup built before the pair rows existed: filtered periods read live (still right); the
     next refresh, or `rebuild_report_rollup --pairs` alone, fills them and the rollup answers."""
-    from tickets.models import ReportPairDay
+    from tickets.models import ReportPairDay, ReportReplyPairDay
 
     agent = month.ids["agents"][1].pk
     filters = ReportFilters(since=SINCE, until=UNTIL, agent_id=agent)
     expected = everything(filters)
     rows = sorted(ReportPairDay.objects.values_list("day", "dimension", "value", "by_dimension", "by_value",
                                                     "created", "closed", "fcr"), key=str)
+    replies = sorted(ReportReplyPairDay.objects.values_list("day", "dimension", "value", "actor_id", "replies",
+                                                            "predefined"), key=str)
+    november = [r for r in replies if SINCE.date() <= r[0] < UNTIL.date()]
+    for dimension in ("agent", "service", "priority", "channel", "tier"):  # each reply once per dimension
+        assert sum(r[4] for r in november if r[1] == dimension) == month.staff_replies
     day_rows = sorted(ReportDay.objects.values_list("day", "dimension", "value", "created"), key=str)
     for fill in (lambda: call_command("rebuild_report_rollup", "--pairs"),
                  lambda: rollup.refresh(days=1, now=NOW + timedelta(minutes=1))):
         ReportPairDay.objects.all().delete()
+        ReportReplyPairDay.objects.all().delete()
         ReportRollupState.objects.filter(pk=1).update(pairs_through=None)
         assert rollup.plan(filters)[0] is None
         assert rollup.plan(ReportFilters(since=SINCE, until=UNTIL))[0] is not None  # the rest still answers
@@ -165,6 +171,8 @@ def test_pairs_missing_after_an_upgrade_read_live_until_filled(month):
         assert sorted(ReportPairDay.objects.values_list("day", "dimension", "value", "by_dimension", "by_value",
                                                         "created", "closed", "fcr"), key=str) == rows
         assert sorted(ReportDay.objects.values_list("day", "dimension", "value", "created"), key=str) == day_rows
+        assert sorted(ReportReplyPairDay.objects.values_list("day", "dimension", "value", "actor_id", "replies",
+                                                             "predefined"), key=str) == replies
 
 
 def test_a_change_to_an_old_ticket_shows_after_the_refresh(month):
