@@ -10,6 +10,11 @@ statement, so a period read from the rollup equals the same period read live.
   INSERT ... SELECT ... ON CONFLICT DO UPDATE, in one transaction under an advisory lock.
 - `rebuild()` (`manage.py rebuild_report_rollup`): every day from the first ticket to yesterday.
   A refresh rebuilds by itself when the time zone or a business calendar changed.
+- Every filled day also gets its pair rows (ReportPairDay, ReportReplyPairDay): the same sums per
+  pair of agent, service, priority, channel and tier, so a period filtered by one of them (and
+  maybe a department) is read from the rollup as well. `fill_pairs()` (`rebuild_report_rollup
+  --pairs`) fills only those, after an upgrade; until then (`pairs_through` behind
+  `built_through`) filtered periods read live, and the next refresh fills them by itself.
 
 Not seen by a refresh, until the next rebuild: a client's tier changed (its old tickets keep
 their tier in the rollup), a deleted ticket, and rows changed by hand in the database without
