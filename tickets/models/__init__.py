@@ -21,7 +21,7 @@ from tickets.models.handoffs import TaskAttachment  # noqa: F401, E402
 from tickets.models.inbound import DepartmentMailbox, InboundEmail  # noqa: F401,E402
 from tickets.models.notifications import Notification, NotificationPreference  # noqa: F401, E402
 from tickets.models.portal import AnnouncementDismissal, Deflection  # noqa: F401, E402
-from tickets.models.reports import ReportDay, ReportReplyDay, ReportRollupState  # noqa: F401, E402
+from tickets.models.reports import ReportDay, ReportPairDay, ReportReplyDay, ReportReplyPairDay, ReportRollupState  # noqa: F401, E402
 from tickets.models.sla import (  # noqa: F401
     BusinessCalendar,
     BusinessHours,

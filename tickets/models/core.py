@@ -300,6 +300,9 @@ class Ticket(models.Model):
                 fields=["status", "status_changed_at"], condition=Q(closed_at__isnull=True), name="tk_status_since"
             ),
             models.Index(fields=["closed_at"], condition=Q(closed_at__isnull=False), name="tk_closed_at"),
+            # The agent's "My day" panel: my open Urgent tickets, oldest first, and how many.
+            models.Index(fields=["assignee", "priority", "created_at"], condition=Q(closed_at__isnull=True),
+                         name="tk_assignee_open_priority"),
         ]
 
     def __str__(self) -> str:

@@ -31,7 +31,8 @@ def dimension_labels(dimension: str, keys: list[Any]) -> dict[Any, str]:
 
 
 def my_week(*, user: Any, now: datetime) -> dict[str, Any]:
-    """Return the agent's "My day" panel: FRT, resolution and FCR since Monday, open Urgent tickets."""
+    """Return the agent's "My day" panel: FRT, resolution and FCR since Monday, open Urgent tickets
+    (how many, and the 20 oldest). Whole days come from the reports' rollup, today is read live."""
     from tickets.reports import cards, kpis
     from tickets.reports.filters import ReportFilters
 
@@ -40,9 +41,10 @@ def my_week(*, user: Any, now: datetime) -> dict[str, Any]:
                                  timezone.get_current_timezone())
     figures = kpis.ticket_figures(ReportFilters(since=monday, until=now + timedelta(seconds=1), agent_id=user.pk))
     mine = figures.get(None, kpis.TicketFigures())
+    open_urgent = Ticket.objects.filter(assignee=user, closed_at__isnull=True, is_spam=False,
+                                        priority_id__in=kpis.urgent_priority_ids())
     urgent = (
-        Ticket.objects.filter(assignee=user, closed_at__isnull=True, is_spam=False,
-                              priority_id__in=kpis.urgent_priority_ids())
+        open_urgent
         .select_related("status", "priority").only("pk", "subject", "created_at", "status__name", "status__colour",
                                                    "priority__name", "priority__colour")
         .order_by("created_at")[:20]
@@ -56,5 +58,6 @@ def my_week(*, user: Any, now: datetime) -> dict[str, Any]:
         "fcr": cards.pct(mine.fcr_pct),
         "fcr_met": None if mine.fcr_pct is None else mine.fcr_pct >= cards.FCR_TARGET,
         "figures": mine,
-        "urgent": list(urgent),
+        "urgent": list(urgent),  # the 20 oldest
+        "urgent_count": open_urgent.count(),
     }

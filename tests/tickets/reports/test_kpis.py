@@ -158,6 +158,28 @@ def test_my_day_panel(client, month):
     assert 'data-kpi="my-frt"' in html and 'data-kpi="my-urgent"' in html
 
 
+def test_my_day_counts_every_open_urgent_ticket(client):
+    """With more open Urgent tickets than the panel lists (the 20 oldest), the figure is the
+    real count; closed Urgent and open lower-priority tickets are not in it."""
+    from django.utils import timezone
+
+    from tests.factories import StaffFactory, TicketFactory, priority
+
+    me = StaffFactory()
+    start = timezone.now() - timezone.timedelta(days=3)
+    for n in range(23):
+        TicketFactory(assignee=me, priority=priority("Urgent"), subject=f"Urgent number {n:02d}",
+                      created_at=start + timezone.timedelta(minutes=n))
+    TicketFactory(assignee=me, priority=priority("Urgent"), closed_at=timezone.now())
+    TicketFactory(assignee=me, priority=priority("Medium"))
+    client.force_login(me)
+    html = client.get("/staff/reports/my-day/").content.decode()
+    panel = html.split('data-kpi="my-urgent"')[1]
+    assert re.search(r'<p class="kpi-value">(\d+)</p>', panel).group(1) == "23"
+    listed = re.findall(r"Urgent number (\d+)", html)
+    assert listed == [f"{n:02d}" for n in range(20)]  # the 20 oldest, oldest first
+
+
 def test_portal_deflections_are_counted_per_form_session():
     """Two articles opened in one form never submitted count once; a submitted form is not deflected."""
     from tests.factories import ContactFactory, TicketFactory

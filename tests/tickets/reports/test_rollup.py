@@ -97,10 +97,82 @@ def test_ragged_periods_and_filters_equal_the_live_path(month, edges):
                     ReportFilters(since=since, until=until, department_id=department, tier="enterprise"),
                     ReportFilters(since=since, until=until, agent_id=month.ids["agents"][2].pk)):
         assert everything(filters) == live(lambda filters=filters: everything(filters))
-    # The rollup answers the unfiltered and department-filtered periods; other filters read live.
-    assert rollup.plan(ReportFilters(since=since, until=until, department_id=department))[0] or until - since < (
-        timedelta(days=2))
-    assert rollup.plan(ReportFilters(since=since, until=until, tier="enterprise"))[0] is None
+    # The rollup answers the unfiltered, department-filtered and one-dimension-filtered periods;
+    # two dimensions at once read live.
+    for filters in (ReportFilters(since=since, until=until, department_id=department),
+                    ReportFilters(since=since, until=until, tier="enterprise")):
+        assert rollup.plan(filters)[0] or until - since < timedelta(days=2)
+    assert rollup.plan(ReportFilters(since=since, until=until, tier="enterprise", channel="email"))[0] is None
+
+
+def _one_filter_each(month) -> list[dict]:
+    """A value of every filter the page offers (the Urgent priority and another), and a department with each."""
+    service = next(k for k in month.by["service"] if k is not None)
+    other_priority = next(k for k in month.by["priority"] if k not in (None, month.ids["urgent"]))
+    department = month.ids["departments"][1]
+    single = [{"agent_id": month.ids["agents"][0].pk}, {"service_id": service},
+              {"priority_id": month.ids["urgent"]}, {"priority_id": other_priority}, {"channel": "email"},
+              {"tier": "enterprise"}, {"tier": "basic"}]
+    return single + [{**one, "department_id": department} for one in single]
+
+
+@pytest.mark.parametrize("edges", [
+    (SINCE, UNTIL),  # whole days only
+    (datetime(2026, 11, 3, 10, 30, tzinfo=UTC), datetime(2026, 11, 27, 15, tzinfo=UTC)),  # ragged both ends
+    (datetime(2026, 10, 12, 7, tzinfo=UTC), NOW),  # up to now: today read live
+])
+def test_each_filter_is_read_from_the_rollup_and_equals_the_live_path(month, edges):
+    """Agent, service, priority, channel or tier (with or without a department): the whole days
+    come from the rollup (its rows of that dimension and the pair rows) and every figure, every
+    breakdown table, the replies and the open count equal the live computation; for November
+    the totals are the known answers of that group."""
+    since, until = edges
+    names = {"agent_id": "agent", "service_id": "service", "priority_id": "priority", "channel": "channel",
+             "tier": "tier"}
+    for narrowing in _one_filter_each(month):
+        filters = ReportFilters(since=since, until=until, **narrowing)
+        assert rollup.plan(filters)[0] is not None, narrowing
+        read = everything(filters)
+        assert read == live(lambda filters=filters: everything(filters)), narrowing
+        if (since, until) == (SINCE, UNTIL) and "department_id" not in narrowing:
+            (field, value), = narrowing.items()
+            key = value.pk if hasattr(value, "pk") else value
+            assert_same(read[0], month.by[names[field]][key])
+            assert set(read[1][names[field]]) == {key}
+
+
+def test_pairs_missing_after_an_upgrade_read_live_until_filled(month):
+    """A rollup built before the pair rows existed: filtered periods read live (still right); the
+    next refresh, or `rebuild_report_rollup --pairs` alone, fills them and the rollup answers."""
+    from tickets.models import ReportPairDay, ReportReplyPairDay
+
+    agent = month.ids["agents"][1].pk
+    filters = ReportFilters(since=SINCE, until=UNTIL, agent_id=agent)
+    expected = everything(filters)
+    rows = sorted(ReportPairDay.objects.values_list("day", "dimension", "value", "by_dimension", "by_value",
+                                                    "created", "closed", "fcr"), key=str)
+    replies = sorted(ReportReplyPairDay.objects.values_list("day", "dimension", "value", "actor_id", "replies",
+                                                            "predefined"), key=str)
+    november = [r for r in replies if SINCE.date() <= r[0] < UNTIL.date()]
+    for dimension in ("agent", "service", "priority", "channel", "tier"):  # each reply once per dimension
+        assert sum(r[4] for r in november if r[1] == dimension) == month.staff_replies
+    day_rows = sorted(ReportDay.objects.values_list("day", "dimension", "value", "created"), key=str)
+    for fill in (lambda: call_command("rebuild_report_rollup", "--pairs"),
+                 lambda: rollup.refresh(days=1, now=NOW + timedelta(minutes=1))):
+        ReportPairDay.objects.all().delete()
+        ReportReplyPairDay.objects.all().delete()
+        ReportRollupState.objects.filter(pk=1).update(pairs_through=None)
+        assert rollup.plan(filters)[0] is None
+        assert rollup.plan(ReportFilters(since=SINCE, until=UNTIL))[0] is not None  # the rest still answers
+        assert everything(filters) == expected
+        fill()
+        assert rollup.plan(filters)[0] is not None
+        assert everything(filters) == expected
+        assert sorted(ReportPairDay.objects.values_list("day", "dimension", "value", "by_dimension", "by_value",
+                                                        "created", "closed", "fcr"), key=str) == rows
+        assert sorted(ReportDay.objects.values_list("day", "dimension", "value", "created"), key=str) == day_rows
+        assert sorted(ReportReplyPairDay.objects.values_list("day", "dimension", "value", "actor_id", "replies",
+                                                             "predefined"), key=str) == replies
 
 
 def test_a_change_to_an_old_ticket_shows_after_the_refresh(month):
@@ -112,6 +184,7 @@ def test_a_change_to_an_old_ticket_shows_after_the_refresh(month):
     ticket = (Ticket.objects.filter(closed_at__gte=SINCE, closed_at__lt=filters.until, created_at__gte=SINCE)
               .exclude(events__kind__in=[TicketEvent.Kind.ESCALATED, TicketEvent.Kind.REOPENED]).first())
     other_agent = next(a for a in month.ids["agents"] if a.pk != ticket.assignee_id)
+    before_agent = ticket.assignee_id
     before = kpis.figure_set(filters)
     changes.assign(ticket=ticket, assignee=other_agent, created_at=NOW + timedelta(minutes=5))
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.REOPENED, created_at=NOW + timedelta(minutes=6))
@@ -123,6 +196,10 @@ def test_a_change_to_an_old_ticket_shows_after_the_refresh(month):
     assert everything(filters) == changed
     assert kpis.figure_set(filters).by["agent"][other_agent.pk].created == (
         before.by["agent"].get(other_agent.pk, kpis.TicketFigures()).created + 1)
+    for narrowed in (ReportFilters(since=filters.since, until=filters.until, agent_id=other_agent.pk),
+                     ReportFilters(since=filters.since, until=filters.until, agent_id=before_agent)):
+        assert rollup.plan(narrowed)[0] is not None
+        assert everything(narrowed) == live(lambda narrowed=narrowed: everything(narrowed))
 
 
 def test_a_breach_flagged_by_the_sla_sweep_shows_after_the_refresh(month):
@@ -145,11 +222,17 @@ def test_a_breach_flagged_by_the_sla_sweep_shows_after_the_refresh(month):
 
 def test_refresh_is_idempotent_and_the_command_rebuilds(month):
     """Refreshing again and rebuilding from scratch leave exactly the same rows."""
+    from tickets.models import ReportPairDay
+
     columns = ("day", "department_id", "dimension", "value", "created", "closed", "fcr", "frt_sum")
+    pair_columns = (*columns, "by_dimension", "by_value")
     rows = sorted(ReportDay.objects.values_list(*columns), key=str)
+    pairs = sorted(ReportPairDay.objects.values_list(*pair_columns), key=str)
+    assert pairs
     rollup.refresh(days=40, now=NOW)
     call_command("rebuild_report_rollup")
     assert sorted(ReportDay.objects.values_list(*columns), key=str) == rows
+    assert sorted(ReportPairDay.objects.values_list(*pair_columns), key=str) == pairs
 
 
 def _office(department) -> BusinessCalendar:
