@@ -27,6 +27,10 @@ class WhatsappConfig(AppConfig):
         )
 
         channels.register("whatsapp", sending.send_ticket_reply)
+        from tickets.notifications import topbar
+        from whatsapp.queries import unread_conversations
+
+        topbar.register_counter(key="whatsapp_unread", rows=unread_conversations, sum_field="unread_count")
         register_action("send_whatsapp_template", gettext_lazy("Send a WhatsApp template (event mapping)"),
                         run=event_templates.run_action, validate=event_templates.validate_action,
                         params=event_templates.ACTION_PARAMS)
