@@ -19,6 +19,11 @@ from whatsapp.models import Conversation, Message, QuickReply
 _FIELD = re.compile(r"\{\s*([a-z_]+)\s*\}")
 
 
+def badges_changed(**_kwargs: object) -> None:
+    """A conversation was saved or deleted (signal): the agents' WhatsApp badges are counted again."""
+    topbar.forget_everyone()
+
+
 def mark_read(*, conversation: Conversation) -> None:
     """The agent opened the conversation: nothing unread remains."""
     if conversation.unread_count:

@@ -26,7 +26,6 @@ from crm.models import Contact, Lead
 from tickets import services as ticket_services
 from tickets.models import TicketMessage
 from tickets.models.core import Channel
-from tickets.notifications import topbar
 from whatsapp import payloads
 from whatsapp.models import Bot, Conversation, Media, Message, MessageStatus, PhoneNumber, WebhookEvent
 from whatsapp.payloads import InboundWa, StatusWa
@@ -200,9 +199,7 @@ def receive_message(*, inbound: InboundWa, run_bots: bool = True) -> bool:
             conversation.status = Conversation.Status.OPEN
             opened = True
     conversation.last_message_at = max(conversation.last_message_at, inbound.timestamp)
-    conversation.save()
-    if inbound.type not in ("reaction", "system"):
-        topbar.forget_everyone()  # one more unread message: the agents' WhatsApp badges
+    conversation.save()  # the agents' WhatsApp badges follow (post_save: conversations.badges_changed)
     if opened:
         record_conversation_activity(conversation=conversation, opened=True, at=inbound.timestamp,
                                      preview=inbound.body or f"[{inbound.type}]")

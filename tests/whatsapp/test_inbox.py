@@ -93,6 +93,17 @@ def test_badge_follows_reading_and_new_messages_on_the_next_page(agent_client, s
     assert 'id="whatsapp-unread"' in body and ">1</span>" in body
 
 
+def test_badge_follows_joining_and_leaving_a_department(agent_client, agent, support):
+    """Conversations of a department the agent just joined count in the badge on the next page."""
+    sales = DepartmentFactory(name="Sales", email="sales@company.com")
+    _conversation(sales, wa_id="447700900123", unread_count=4)
+    assert 'id="whatsapp-unread"' not in agent_client.get("/staff/tickets/").content.decode()
+    agent.departments.add(sales)
+    assert ">4</span>" in agent_client.get("/staff/tickets/").content.decode()
+    sales.members.remove(agent)
+    assert 'id="whatsapp-unread"' not in agent_client.get("/staff/tickets/").content.decode()
+
+
 def test_conversation_page_marks_read_and_shows_history_and_ticks(agent_client, support, agent):
     conversation = _conversation(support, unread_count=1)
     _inbound(conversation, "My printer is broken")

@@ -9,8 +9,9 @@ How it works:
   the old value meanwhile cannot keep it): notifications forget their recipients' entries
   (`forget(user_ids=...)`); a change that may move many users' counts (a WhatsApp message in, a
   conversation read or closed) bumps a shared generation (`forget_everyone()`) that every entry
-  is checked against, in the same cache round trip. The time-to-live is the backstop for what
-  is not hooked (someone joins a department).
+  is checked against, in the same cache round trip. Joining or leaving a department and a new
+  role forget that person's counts too (what they may see changed). The time-to-live is the
+  backstop for a write nobody hooked.
 - The announcements are the same for all staff: one cached list, forgotten whenever an
   announcement is saved or deleted; each row keeps its start and end, so a scheduled one
   appears and goes on time.
@@ -27,11 +28,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, IntegerField, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest
 from django.utils import timezone
 
-from tickets.models import Notification
+from tickets.models import Department, Notification
 
 CACHE_SECONDS = 30
 ANNOUNCEMENTS_SHOWN = 3
@@ -141,7 +142,25 @@ def _announcements_changed(**_kwargs: Any) -> None:
     _now_and_after_commit(lambda: cache.delete(_ANNOUNCEMENTS_KEY))
 
 
+def _membership_changed(*, action: str, instance: Any, reverse: bool, pk_set: set | None, **_kwargs: Any) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if reverse:  # user.departments.add(...): one user
+        forget(user_ids=[instance.pk])
+    elif pk_set:  # department.members.add(...): these users
+        forget(user_ids=pk_set)
+    else:  # department.members.clear(): whoever they were
+        forget_everyone()
+
+
+def _role_changed(*, instance: Any, **_kwargs: Any) -> None:
+    forget(user_ids=[instance.user_id])
+
+
 def connect() -> None:
-    """Forget the cached announcements when one is saved or deleted (the admin)."""
+    """Forget cached values when what they depend on changes outside the services: announcements
+    saved or deleted (the admin), department members, a staff member's role."""
     post_save.connect(_announcements_changed, sender="crm.Announcement", dispatch_uid="topbar-announcement-save")
     post_delete.connect(_announcements_changed, sender="crm.Announcement", dispatch_uid="topbar-announcement-delete")
+    m2m_changed.connect(_membership_changed, sender=Department.members.through, dispatch_uid="topbar-members")
+    post_save.connect(_role_changed, sender="crm.StaffProfile", dispatch_uid="topbar-staff-profile")
