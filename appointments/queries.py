@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404
 
 from appointments.models import Callback
-from appointments.services import zone
+from appointments.services import TODAY_PANEL_SECONDS, today_panel_key, zone
 from tickets.workspace import queries as ticket_queries
 
 SCOPES = ("mine", "department")
@@ -99,5 +100,18 @@ def ticket_panel(*, user: Any, ticket: Any) -> dict[str, Any] | None:
 
 
 def queue_panel(*, user: Any) -> dict[str, Any] | None:
-    callbacks = today_for(user=user)
-    return {"callbacks": callbacks} if callbacks else None
+    """Today's callbacks above the queue: cached per agent (plain rows, for the agent's day and
+    time zone) and forgotten by every change to their callbacks, so most queue loads ask nothing."""
+    day = (datetime.now(zone(user.timezone)).date().isoformat(), user.timezone)
+    key = today_panel_key(user.pk)
+    entry = cache.get(key)
+    if entry is not None and entry[0] == day:
+        rows = entry[1]
+    else:
+        rows = [
+            {"pk": c.pk, "starts_at": c.starts_at, "ticket_id": c.ticket_id, "ticket_url": c.ticket.get_absolute_url(),
+             "subject": c.ticket.subject, "phone": c.phone}
+            for c in today_for(user=user)
+        ]
+        cache.set(key, (day, rows), TODAY_PANEL_SECONDS)
+    return {"callbacks": rows} if rows else None

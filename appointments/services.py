@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -32,6 +33,24 @@ from tickets.notifications import services as notifications
 
 ACTIVITY_KIND = "callback"
 REMINDER_BATCH = 1000
+TODAY_PANEL_SECONDS = 30  # the queue's "your callbacks today", kept per agent; forgotten on every change
+
+
+def today_panel_key(agent_id: int) -> str:
+    return f"appointments:today:{agent_id}"
+
+
+def forget_today_panel(*agent_ids: int | None) -> None:
+    """These agents' callbacks changed: their queue panel is read again (now and after commit,
+    so a page that read the old rows meanwhile cannot keep them)."""
+    keys = [today_panel_key(a) for a in {a for a in agent_ids if a}]
+
+    def forget() -> None:
+        cache.delete_many(keys)
+
+    if keys:
+        forget()
+        transaction.on_commit(forget)
 
 
 class CallbackError(Exception):
@@ -190,6 +209,7 @@ def schedule_callback(
         phone=(phone or (ticket.contact.phone if ticket.contact_id else ""))[:40], notes=notes,
         created_by=actor if getattr(actor, "pk", None) else None, created_at=now, updated_at=now,
     )
+    forget_today_panel(agent.pk)
     agent_when = when_in(starts_at, agent.timezone)
     _history(callback, actor=actor, after=_("Callback booked: %(when)s with %(agent)s") % {
         "when": agent_when, "agent": agent.get_full_name()}, note=notes)
@@ -219,6 +239,7 @@ def update_callback(*, callback: Callback, actor: Any, changes: dict[str, Any]) 
     callback = _locked(callback)
     if not callback.is_open:
         raise CallbackError(_("Only a scheduled callback can be changed."))
+    forget_today_panel(callback.agent_id, getattr(changes.get("agent"), "pk", None))
     changed = [name for name, value in changes.items() if getattr(callback, name) != value]
     if not changed:
         return callback
@@ -258,6 +279,7 @@ def cancel_callback(*, callback: Callback, actor: Any, reason: str = "", tell_cu
     callback.outcome = reason
     callback.closed_at = callback.updated_at = now
     callback.save()
+    forget_today_panel(callback.agent_id)
     _history(callback, actor=actor, after=_("Callback cancelled"), note=reason)
     if tell_customer:
         _tell_customer(callback, template="appointments/email/cancelled.txt", method="CANCEL", actor=actor)
@@ -284,6 +306,7 @@ def finish_callback(*, callback: Callback, actor: Any, outcome: str, close_ticke
     callback.outcome = outcome.strip()
     callback.closed_at = callback.updated_at = now
     callback.save()
+    forget_today_panel(callback.agent_id)
     ticket_services.add_reply(
         ticket=callback.ticket, kind=TicketMessage.Kind.NOTE, author=actor,
         body_text=_("Callback of %(when)s made.\n\n%(outcome)s") % {
@@ -307,6 +330,7 @@ def mark_no_show(*, callback: Callback, actor: Any, note: str = "") -> Callback:
     callback.outcome = note
     callback.closed_at = callback.updated_at = timezone.now()
     callback.save()
+    forget_today_panel(callback.agent_id)
     ticket_services.add_reply(
         ticket=callback.ticket, kind=TicketMessage.Kind.NOTE, author=actor,
         body_text=_("Callback: the customer could not be reached.") + (f"\n\n{note}" if note else ""),

@@ -44,6 +44,9 @@ class TicketsConfig(AppConfig):
         engine.subscribe()
         # Escalations reach the new department through notifications (in-app, and email by preference).
         notifications.subscribe()
+        from tickets.notifications import topbar
+
+        topbar.connect()  # the top bar's cached announcements follow the admin's changes
         # Hand-offs: a done dispute task clears its invoice's flag; the client's timeline.
         from tickets import hooks, timeline
         from tickets.services import handoffs

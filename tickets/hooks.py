@@ -5,6 +5,7 @@ Services announce what happened (`ticket_created`, `customer_replied`, `staff_re
 `note_added`, `merged`) after their transaction commits. Other parts (notifications, automation,
 surveys, WhatsApp) subscribe in their AppConfig.ready(), so tickets imports none of them.
 Listeners receive keyword arguments only (ticket_id, actor_id, ...), never model instances.
+`close_guard_lifted` (ticket_id) says a close guard no longer keeps that ticket open.
 
 Batches: bulk intake announces many tickets at once with `emit_many(event, payloads)`. A listener
 subscribed with `subscribe_batch` is called once with the list of payloads (and with a list of one

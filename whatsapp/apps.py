@@ -27,6 +27,18 @@ class WhatsappConfig(AppConfig):
         )
 
         channels.register("whatsapp", sending.send_ticket_reply)
+        from tickets.notifications import topbar
+        from whatsapp.queries import unread_conversations
+
+        topbar.register_counter(key="whatsapp_unread", rows=unread_conversations, sum_field="unread_count")
+        # A conversation saved (a message in, an admin edit) or deleted may move the agents' badges.
+        from django.db.models.signals import post_delete, post_save
+
+        from whatsapp import conversations
+        from whatsapp.models import Conversation
+
+        post_save.connect(conversations.badges_changed, sender=Conversation, dispatch_uid="topbar-wa-save")
+        post_delete.connect(conversations.badges_changed, sender=Conversation, dispatch_uid="topbar-wa-delete")
         register_action("send_whatsapp_template", gettext_lazy("Send a WhatsApp template (event mapping)"),
                         run=event_templates.run_action, validate=event_templates.validate_action,
                         params=event_templates.ACTION_PARAMS)

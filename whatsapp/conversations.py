@@ -12,10 +12,16 @@ from tickets import services as ticket_services
 from tickets.exceptions import TicketError
 from tickets.models import Department, Priority, Ticket
 from tickets.models.core import Channel
+from tickets.notifications import topbar
 from whatsapp import services
 from whatsapp.models import Conversation, Message, QuickReply
 
 _FIELD = re.compile(r"\{\s*([a-z_]+)\s*\}")
+
+
+def badges_changed(**_kwargs: object) -> None:
+    """A conversation was saved or deleted (signal): the agents' WhatsApp badges are counted again."""
+    topbar.forget_everyone()
 
 
 def mark_read(*, conversation: Conversation) -> None:
@@ -23,6 +29,7 @@ def mark_read(*, conversation: Conversation) -> None:
     if conversation.unread_count:
         Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
         conversation.unread_count = 0
+        topbar.forget_everyone()  # the agents' WhatsApp badges
 
 
 def assign(*, conversation: Conversation, assignee: object) -> Conversation:
@@ -37,6 +44,8 @@ def set_status(*, conversation: Conversation, status: str, actor: object = None)
         raise ValueError(status)
     changed = Conversation.objects.filter(pk=conversation.pk).exclude(status=status).update(status=status)
     conversation.status = status
+    if changed:
+        topbar.forget_everyone()  # an open conversation's unread messages count in the badges
     if changed and status == Conversation.Status.CLOSED:
         services.record_conversation_activity(conversation=conversation, opened=False, actor=actor)
     return conversation

@@ -114,11 +114,15 @@ def conversation_list(*, user: object, filters: ListFilter, cursor: str = "", si
     return ListPage(rows=rows, next_cursor=next_cursor)
 
 
+def unread_conversations(user: object) -> QuerySet:
+    """The open conversations this agent sees with unread messages (the partial index of
+    conversations with unread messages): the top bar's badge sums their `unread_count`."""
+    return visible_conversations(user=user).filter(unread_count__gt=0, status=Conversation.Status.OPEN)
+
+
 def unread_total(*, user: object) -> int:
-    """Return the unread messages in open conversations this agent sees (the top bar badge):
-    one aggregate over the partial index of conversations with unread messages."""
-    qs = visible_conversations(user=user).filter(unread_count__gt=0, status=Conversation.Status.OPEN)
-    return qs.aggregate(n=Sum("unread_count"))["n"] or 0
+    """Return the unread messages in open conversations this agent sees."""
+    return unread_conversations(user).aggregate(n=Sum("unread_count"))["n"] or 0
 
 
 def conversation_messages(*, conversation: Conversation, limit: int = 200) -> list[Message]:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm_services
 from tickets.models import Ticket, TicketMessage
+from tickets.notifications import topbar
 from whatsapp import services
 from whatsapp.graph import Client, GraphError
 from whatsapp.models import Account, Bot, Conversation, EventSend, Media, Message, MessageTemplate
@@ -85,8 +86,8 @@ def send_text(*, conversation: Conversation, body: str, agent: object = None,
         media.file.save(name.replace("/", "_")[:200], ContentFile(content), save=False)
         media.save()
     _touch(conversation, body or attachment[0])
-    if bot is None:
-        Conversation.objects.filter(pk=conversation.pk).update(unread_count=0)
+    if bot is None and Conversation.objects.filter(pk=conversation.pk, unread_count__gt=0).update(unread_count=0):
+        topbar.forget_everyone()  # the agents' WhatsApp badges
     _queue_send(message)
     return message
 

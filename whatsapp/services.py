@@ -199,7 +199,7 @@ def receive_message(*, inbound: InboundWa, run_bots: bool = True) -> bool:
             conversation.status = Conversation.Status.OPEN
             opened = True
     conversation.last_message_at = max(conversation.last_message_at, inbound.timestamp)
-    conversation.save()
+    conversation.save()  # the agents' WhatsApp badges follow (post_save: conversations.badges_changed)
     if opened:
         record_conversation_activity(conversation=conversation, opened=True, at=inbound.timestamp,
                                      preview=inbound.body or f"[{inbound.type}]")

@@ -60,6 +60,31 @@ def test_agenda_week_and_queue_show_my_callbacks(agent_client, ticket, agent, dj
     assert b'id="callbacks-today"' in queue.content
 
 
+def test_queue_panel_follows_booking_and_finishing_on_the_next_page(agent_client, ticket, agent):
+    """The callbacks-today panel is cached between queue loads, yet a callback booked, moved to
+    another day or finished shows on the very next load; tomorrow it is no longer "today"."""
+    def panel() -> str:
+        html = agent_client.get(reverse("staff:ticket_list")).content.decode()
+        return html.split('id="callbacks-today"', 1)[1].split("</div>", 1)[0] if 'id="callbacks-today"' in html else ""
+
+    with time_machine.travel(NOW, tick=False):
+        assert panel() == ""  # cached: none today
+        callback = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=3),
+                                              actor=agent)
+        assert f"#{ticket.pk} Sync fails after import" in panel()
+        services.update_callback(callback=callback, actor=agent, changes={"starts_at": NOW + timedelta(days=2)})
+        assert panel() == ""
+        other = services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=5),
+                                           actor=agent)
+        assert "Sync fails after import" in panel()
+        services.finish_callback(callback=other, actor=agent, outcome="Fixed on the phone")
+        assert panel() == ""
+        services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=6), actor=agent)
+        assert "Sync fails after import" in panel()
+    with time_machine.travel(NOW + timedelta(days=1), tick=False):
+        assert panel() == ""
+
+
 def test_department_view_is_for_leads(client, ticket, agent, manager):
     with time_machine.travel(NOW, tick=False):
         services.schedule_callback(ticket=ticket, agent=agent, starts_at=NOW + timedelta(hours=3), actor=agent)

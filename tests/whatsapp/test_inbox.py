@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import ContactFactory, DepartmentFactory, StaffFactory
+from tests.whatsapp.conftest import fixture_body
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketMessage
 from whatsapp.models import Conversation, Message, MessageTemplate, PhoneNumber, QuickReply
@@ -78,6 +79,29 @@ def test_unread_badge_on_every_workspace_page(agent_client, support):
     _conversation(support, unread_count=3)
     body = agent_client.get("/staff/tickets/").content.decode()
     assert 'id="whatsapp-unread"' in body and ">3</span>" in body
+
+
+def test_badge_follows_reading_and_new_messages_on_the_next_page(agent_client, support, post_webhook):
+    """The top bar's count is cached between pages, yet reading the conversation clears the badge
+    and a new customer message brings it back on the very next page."""
+    conversation = _conversation(support, unread_count=2)
+    assert ">2</span>" in agent_client.get("/staff/tickets/").content.decode()
+    agent_client.get(f"/staff/whatsapp/{conversation.pk}/")
+    assert 'id="whatsapp-unread"' not in agent_client.get("/staff/tickets/").content.decode()
+    assert post_webhook(fixture_body("text")).status_code == 200
+    body = agent_client.get("/staff/tickets/").content.decode()
+    assert 'id="whatsapp-unread"' in body and ">1</span>" in body
+
+
+def test_badge_follows_joining_and_leaving_a_department(agent_client, agent, support):
+    """Conversations of a department the agent just joined count in the badge on the next page."""
+    sales = DepartmentFactory(name="Sales", email="sales@company.com")
+    _conversation(sales, wa_id="447700900123", unread_count=4)
+    assert 'id="whatsapp-unread"' not in agent_client.get("/staff/tickets/").content.decode()
+    agent.departments.add(sales)
+    assert ">4</span>" in agent_client.get("/staff/tickets/").content.decode()
+    sales.members.remove(agent)
+    assert 'id="whatsapp-unread"' not in agent_client.get("/staff/tickets/").content.decode()
 
 
 def test_conversation_page_marks_read_and_shows_history_and_ticks(agent_client, support, agent):

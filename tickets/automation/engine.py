@@ -8,6 +8,11 @@ execute the claimed runs.
   + delay) are found by one indexed query per rule, every minute from beat.
 - Claiming is an INSERT ... ON CONFLICT DO NOTHING RETURNING on the unique (rule, ticket,
   occurrence): overlapping sweeps, retried tasks and repeated events act once per occurrence.
+- A time rule whose close a close guard refuses (a delivery return on its way) is held, not
+  dropped: when the guard lifts (the return is received or cancelled, announced as the hook
+  `close_guard_lifted`, and checked again by every sweep) the held run runs once more, at once,
+  re-checking that the ticket is still due. The sweep never claims the same occurrence twice, so
+  the ticket closes exactly once, when it may.
 - Runs execute in Celery tasks, in rule order. While a rule's actions run, tickets.hooks marks
   the events they cause with the chain of rules that caused them; a rule already in the chain
   is not triggered again, so rules never loop, not even two rules that undo each other.
@@ -31,6 +36,7 @@ from tickets.batch_memo import memoized
 from tickets.exceptions import CloseRefused
 from tickets.models import AutomationRule, AutomationRun, Ticket, TicketEvent
 from tickets.models.automation import TIME_TRIGGERS, Trigger
+from tickets.services.close_guards import close_blockers
 
 logger = logging.getLogger(__name__)
 
@@ -213,10 +219,16 @@ def on_sla_breached(*, event: str, ticket_ids: Sequence[int], metric: str, **pay
     dispatch(run_ids, chain)
 
 
+def on_close_guard_lifted(*, event: str, ticket_id: int, **_payload: Any) -> None:
+    """A hooks listener: something that kept this ticket open is finished; release its held runs."""
+    release_held_runs(ticket_ids=[ticket_id])
+
+
 def subscribe() -> None:
     for event in EVENT_TRIGGERS:
         hooks.subscribe_batch(event, on_ticket_events)
     hooks.subscribe("sla_breached", on_sla_breached)
+    hooks.subscribe("close_guard_lifted", on_close_guard_lifted)
 
 
 # --- time triggers -------------------------------------------------------------------------
@@ -282,7 +294,38 @@ def sweep_time_rules(*, now: datetime | None = None) -> dict[str, int]:
     claimed = {}
     for rule in AutomationRule.objects.filter(is_active=True, trigger__in=TIME_TRIGGERS).order_by("order", "id"):
         claimed[rule.name] = sweep_rule(rule, now=now)
+    released = release_held_runs()
+    if released:
+        logger.info("automation sweep released held runs", extra={"count": released})
     return claimed
+
+
+HELD_PER_SWEEP = 5_000
+
+
+def release_held_runs(*, ticket_ids: Iterable[int] | None = None) -> int:
+    """Queue again the held runs (of these tickets, or all) whose tickets no guard keeps open now;
+    return how many. A run moves from held to pending under a row lock (locked rows are left to
+    whoever holds them), so two releases at the same moment queue it once; executing it
+    re-checks that the ticket is still due."""
+    held = AutomationRun.objects.filter(state=AutomationRun.State.HELD)
+    if ticket_ids is not None:
+        held = held.filter(ticket_id__in=list(ticket_ids))
+    rows = list(held.order_by("ticket_id").values_list("pk", "ticket_id")[:HELD_PER_SWEEP])
+    if not rows:
+        return 0
+    blocked = close_blockers({ticket_id for _pk, ticket_id in rows})
+    free = [pk for pk, ticket_id in rows if ticket_id not in blocked]
+    if not free:
+        return 0
+    with transaction.atomic():
+        released = list(
+            AutomationRun.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=free, state=AutomationRun.State.HELD).order_by("pk").values_list("pk", flat=True)
+        )
+        AutomationRun.objects.filter(pk__in=released).update(state=AutomationRun.State.PENDING, finished_at=None)
+        dispatch(released)
+    return len(released)
 
 
 def _still_due(rule: AutomationRule, ticket_id: int, now: datetime) -> bool:
@@ -342,7 +385,10 @@ def execute_run(run_id: int, *, chain: Iterable[int] = ()) -> AutomationRun | No
                         outcome = action.run(ActionContext(ticket=ticket, params=params, rule=rule, run=run))
                         results.append(f"{action.name}: {outcome}")
             except CloseRefused as exc:  # the ticket must stay open (a return on its way): undone, said why
-                run.state, results = AutomationRun.State.SKIPPED, [str(exc)]
+                # A time rule is held and runs again when the guard lifts; an event has passed.
+                held = rule.trigger in TIME_TRIGGERS
+                run.state = AutomationRun.State.HELD if held else AutomationRun.State.SKIPPED
+                results = [str(exc)]
             except Exception as exc:  # the rule's changes are undone; the log says why
                 logger.exception("automation run failed", extra={"rule": rule.pk, "ticket": run.ticket_id})
                 run.state = AutomationRun.State.FAILED

@@ -101,6 +101,9 @@ class AutomationRun(models.Model):
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped (no longer due)")
         FAILED = "failed", _("Failed")
+        # A time rule's close refused by a close guard (a delivery return on its way): run again
+        # once the guard lifts (tickets.automation.engine.release_held_runs).
+        HELD = "held", _("Held (the ticket must stay open for now)")
 
     rule = models.ForeignKey(AutomationRule, on_delete=models.CASCADE, related_name="runs")
     ticket = models.ForeignKey("Ticket", on_delete=models.CASCADE, related_name="automation_runs")
@@ -120,6 +123,7 @@ class AutomationRun(models.Model):
         indexes = [
             models.Index(fields=["rule", "ticket", "created_at"], name="automation_run_rule_ticket"),
             models.Index(fields=["ticket", "created_at"], name="automation_run_ticket"),
+            models.Index(fields=["ticket"], condition=models.Q(state="held"), name="automation_run_held"),
         ]
 
     def __str__(self) -> str:

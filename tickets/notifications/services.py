@@ -28,6 +28,7 @@ from tickets.batch_memo import memoized
 from tickets.labels import label
 from tickets.models import Department, Notification, NotificationPreference, Ticket, TicketMessage
 from tickets.models.notifications import NotificationKind, default_email_kinds
+from tickets.notifications import topbar
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ def notify(
     created = Notification.objects.bulk_create(
         [Notification(recipient_id=uid, kind=kind, ticket=ticket, text=text[:300], created_at=now) for uid in users]
     )
+    topbar.forget(user_ids=users)
     by_email = email_kinds_for(users)
     email_ids = [n.pk for n in created if force_email or kind in by_email[n.recipient_id]]
     _send_later(email_ids, email_subject, email_body)
@@ -93,6 +95,7 @@ def notify_many(rows: Sequence[tuple[int, str, int, str]], *, force_email: bool 
         )
         total += len(created)
         email_ids += [n.pk for n in created if force_email or n.kind in by_email[n.recipient_id]]
+    topbar.forget(user_ids={r[0] for r in rows})
     for start in range(0, len(email_ids), 100):
         _send_later(email_ids[start:start + 100])
     return total
@@ -103,19 +106,26 @@ def mark_read(*, notification: Notification) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=notification.read_at)
+        topbar.forget(user_ids=[notification.recipient_id])
     return notification
 
 
 def mark_all_read(*, user: Any) -> int:
     """Mark all of a user's notifications read; return how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    if changed:
+        topbar.forget(user_ids=[user.pk])
+    return changed
 
 
 def mark_ticket_read(*, user: Any, ticket_id: int) -> int:
     """Mark the user's notifications about a ticket read (they opened it)."""
-    return Notification.objects.filter(recipient=user, ticket_id=ticket_id, read_at__isnull=True).update(
+    changed = Notification.objects.filter(recipient=user, ticket_id=ticket_id, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if changed:
+        topbar.forget(user_ids=[user.pk])
+    return changed
 
 
 def set_email_kinds(*, user: Any, kinds: Iterable[str]) -> NotificationPreference:
@@ -362,6 +372,7 @@ def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
                  *match_params, *match_params],
             )
             rows += cursor.fetchall()
+    topbar.forget(user_ids={uid for _pk, uid in rows})
     by_email = email_kinds_for({uid for _pk, uid in rows})
     email_ids = [pk for pk, uid in rows if kind in by_email[uid]]
     for start in range(0, len(email_ids), 100):

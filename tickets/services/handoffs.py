@@ -178,6 +178,8 @@ def on_return_status_changed(*, delivery_return: DeliveryReturn, status: str, ac
     _record(ticket, TicketEvent.Kind.HANDOFF, actor=actor, after=text % {"r": delivery_return.pk},
             note=_("Order %(o)s") % {"o": delivery_return.order.number})
     if ticket.closed_at is None:  # tell whoever handles the ticket (its assignee, else its department)
+        # An auto-close held for this return may now run (tickets.automation.engine, after commit).
+        hooks.emit("close_guard_lifted", ticket_id=ticket.pk)
         _announce(text=_("Ticket #%(t)s: ") % {"t": ticket.pk} + text % {"r": delivery_return.pk}, actor=actor,
                   ticket=ticket, department=None if ticket.assignee_id else ticket.department,
                   user_ids=[ticket.assignee_id] if ticket.assignee_id else [])

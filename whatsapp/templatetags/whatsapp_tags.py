@@ -1,8 +1,9 @@
-"""The WhatsApp link in the workspace's top bar, with the unread count (one indexed query)."""
+"""The WhatsApp link in the workspace's top bar, with the unread count (one of the top bar's
+counts: tickets.notifications.topbar, registered in WhatsappConfig.ready())."""
 
 from django import template
 
-from whatsapp.queries import unread_total
+from tickets.notifications import topbar
 
 register = template.Library()
 
@@ -10,6 +11,5 @@ register = template.Library()
 @register.inclusion_tag("whatsapp/_nav_link.html", takes_context=True)
 def whatsapp_nav_link(context: template.Context) -> dict:
     request = context.get("request")
-    user = getattr(request, "user", None)
-    unread = unread_total(user=user) if user is not None and user.is_authenticated and user.is_staff else 0
+    unread = topbar.counts(request).get("whatsapp_unread", 0) if request is not None else 0
     return {"unread": unread, "active": context.get("nav") == "whatsapp"}

@@ -164,6 +164,7 @@ def test_client_list_query_count_is_constant(client, agent, support):
         TicketFactory(contact=contact, department=support)
     client.force_login(agent)
     url = reverse("staff:client_list")
+    client.get(url)  # the top bar's cached counts settle
     few = _queries(client, url)
     for _ in range(18):
         contact = ContactFactory()
@@ -180,6 +181,7 @@ def test_client_file_query_count_is_constant(client, agent, support, tab):
     TicketFactory(contact=acme.contacts.first(), department=support, assignee=agent)
     client.force_login(agent)
     url = acme.get_absolute_url()
+    client.get(url, {"tab": tab})  # the top bar's cached counts settle
     few = _queries(client, url, {"tab": tab})
     today = date.today()
     for i in range(10):

@@ -6,6 +6,7 @@ received" and changes nothing; once the return is received (or cancelled) the ti
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
@@ -212,7 +213,7 @@ def test_time_rule_auto_close_is_skipped(ticket, delivery_return, agent, django_
     with django_capture_on_commit_callbacks(execute=True):
         engine.sweep_time_rules()
     assert_open(ticket, status_slug="answered")
-    run = AutomationRun.objects.get(state=AutomationRun.State.SKIPPED)
+    run = AutomationRun.objects.get(state=AutomationRun.State.HELD)  # held until the return arrives
     assert waiting(delivery_return) in run.result[0]
     assert not ticket.messages.filter(body_text__contains="closing it now").exists()  # its polite mail undone
 
@@ -268,3 +269,85 @@ def test_admin_action_marks_received_and_the_ticket_records_it(client, ticket, d
     assert TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.HANDOFF,
                                       after__contains="received by the warehouse").exists()
     assert services.close_blocker(ticket.pk) is None
+
+
+def _answered_auto_close(ticket, agent, commit):
+    """Only the seeded 7-day auto-close is on; the agent answers now. Return when that was."""
+    AutomationRule.objects.exclude(name__icontains="7 days").update(is_active=False)
+    with commit():
+        services.add_reply(ticket=ticket, body_text="Send them back please.", kind=TicketMessage.Kind.STAFF,
+                           author=agent)
+    ticket.refresh_from_db()
+    assert ticket.status.slug == "answered"
+    return ticket.status_changed_at
+
+
+def closings(ticket) -> int:
+    return TicketEvent.objects.filter(ticket=ticket, kind=TicketEvent.Kind.CLOSED).count()
+
+
+def test_held_auto_close_runs_once_when_the_return_is_received(ticket, delivery_return, agent, keeper, commit,
+                                                              mailoutbox):
+    """Day 7: the auto-close is held while the return is on its way, and later sweeps leave it so.
+    Day 9 the warehouse receives the return: the ticket closes at once (it was past due), with one
+    polite email; later sweeps do nothing more."""
+    answered_at = _answered_auto_close(ticket, agent, commit)
+    with time_machine.travel(answered_at + timedelta(days=7, hours=1), tick=False):
+        with commit():
+            engine.sweep_time_rules()
+        with commit():
+            engine.sweep_time_rules()
+        assert_open(ticket, status_slug="answered")
+        run = AutomationRun.objects.get()
+        assert run.state == AutomationRun.State.HELD and waiting(delivery_return) in run.result[0]
+    mailoutbox.clear()
+    with time_machine.travel(answered_at + timedelta(days=9), tick=False):
+        with commit():
+            receive(delivery_return, keeper)
+        ticket.refresh_from_db()
+        assert ticket.status.slug == "closed" and closings(ticket) == 1
+        run.refresh_from_db()
+        assert run.state == AutomationRun.State.DONE
+        for _ in range(2):
+            with commit():
+                engine.sweep_time_rules()
+    ticket.refresh_from_db()
+    assert ticket.status.slug == "closed" and closings(ticket) == 1
+    assert AutomationRun.objects.count() == 1
+    assert ticket.messages.filter(body_text__contains="closing it now").count() == 1
+    assert [m.to for m in mailoutbox] == [[ticket.contact.email]]
+
+
+def test_the_sweep_releases_a_held_auto_close_once_the_guard_lifts(ticket, delivery_return, agent, commit):
+    """However the return stops blocking (here its row is changed directly, with no signal), the
+    next sweep runs the held auto-close once; the sweep after that does nothing."""
+    answered_at = _answered_auto_close(ticket, agent, commit)
+    with time_machine.travel(answered_at + timedelta(days=8), tick=False), commit():
+        engine.sweep_time_rules()
+    assert AutomationRun.objects.get().state == AutomationRun.State.HELD
+    DeliveryReturn.objects.filter(pk=delivery_return.pk).update(status=DeliveryReturn.Status.RECEIVED)
+    with time_machine.travel(answered_at + timedelta(days=8, minutes=1), tick=False), commit():
+        engine.sweep_time_rules()
+    ticket.refresh_from_db()
+    assert ticket.status.slug == "closed" and closings(ticket) == 1
+    with time_machine.travel(answered_at + timedelta(days=8, minutes=2), tick=False), commit():
+        engine.sweep_time_rules()
+    ticket.refresh_from_db()
+    assert closings(ticket) == 1 and AutomationRun.objects.get().state == AutomationRun.State.DONE
+
+
+def test_a_held_auto_close_is_dropped_if_the_customer_replied_meanwhile(ticket, delivery_return, agent, keeper,
+                                                                       portal_contact, commit):
+    """The customer writes while the return is on its way: receiving it later closes nothing."""
+    answered_at = _answered_auto_close(ticket, agent, commit)
+    with time_machine.travel(answered_at + timedelta(days=8), tick=False), commit():
+        engine.sweep_time_rules()
+    with time_machine.travel(answered_at + timedelta(days=8, hours=2), tick=False):
+        with commit():
+            services.add_reply(ticket=ticket, body_text="Courier came?", kind=TicketMessage.Kind.CUSTOMER,
+                               contact=portal_contact)
+        with commit():
+            receive(delivery_return, keeper)
+    ticket.refresh_from_db()
+    assert ticket.closed_at is None and closings(ticket) == 0
+    assert AutomationRun.objects.get().state == AutomationRun.State.SKIPPED
