@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0019_report_rollup'),
+        ('tickets', '0020_report_pair_day'),
     ]
 
     operations = [
