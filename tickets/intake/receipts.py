@@ -13,9 +13,12 @@ from django.core.mail import EmailMessage
 from django.core.mail import get_connection as get_mail_connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import User
+from helpdesk.languages import in_language_of
 from tickets import services
+from tickets.labels import label
 from tickets.models import (
     Department,
     InboundEmail,
@@ -28,7 +31,9 @@ from tickets.threading import make_message_id
 if TYPE_CHECKING:
     from tickets.intake.services import Intake
 
-RECEIPT_FALLBACK = (
+# Used when no predefined reply is titled HELPDESK_RECEIPT_REPLY_TITLE: written in the
+# customer's language (a predefined reply is sent as the manager wrote it).
+RECEIPT_FALLBACK = gettext_noop(
     "Hello {contact_first_name},\n\n"
     "We received your ticket [Ticket ID: {ticket_number}] “{ticket_subject}”. "
     "Our {department} team will answer as soon as possible.\n"
@@ -80,10 +85,19 @@ def receipt_values(ticket: Ticket) -> dict[str, str]:
         "client_name": ticket.client.name if ticket.client_id else "",
         "ticket_number": str(ticket.pk),
         "ticket_subject": _short(ticket.subject, RECEIPT_SUBJECT_CHARS),
-        "department": ticket.department.name,
+        "department": label(ticket.department.name),
         "agent_name": "",
         "agent_first_name": "",
     }
+
+
+def receipt_text(template: str, ticket: Ticket) -> str:
+    """Return the receipt of this ticket in its contact's language (the site's for strangers and
+    contacts without one): the built-in text translated, the merge fields filled in."""
+    with in_language_of(ticket.contact if ticket.contact_id else None):
+        if template == RECEIPT_FALLBACK:
+            template = _(RECEIPT_FALLBACK)
+        return render_merge_fields(template, receipt_values(ticket))
 
 
 def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessage:
@@ -92,7 +106,7 @@ def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessa
     return services.add_reply(
         ticket=ticket,
         kind=TicketMessage.Kind.SYSTEM,
-        body_text=render_merge_fields(template, receipt_values(ticket)),
+        body_text=receipt_text(template, ticket),
         is_automatic=True,
         author_name=ticket.department.name,
         send=True,
