@@ -31,8 +31,9 @@ from tickets.threading import make_message_id
 if TYPE_CHECKING:
     from tickets.intake.services import Intake
 
-# Used when no predefined reply is titled HELPDESK_RECEIPT_REPLY_TITLE: written in the
-# customer's language (a predefined reply is sent as the manager wrote it).
+# Used when no predefined reply is titled HELPDESK_RECEIPT_REPLY_TITLE. It is also the text the
+# seeded reply starts with (migration 0005): while that reply is unchanged the receipt is written
+# in the customer's language; a reply a manager edited is sent as the manager wrote it.
 RECEIPT_FALLBACK = gettext_noop(
     "Hello {contact_first_name},\n\n"
     "We received your ticket [Ticket ID: {ticket_number}] “{ticket_subject}”. "

@@ -282,7 +282,10 @@ def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: 
     link = f"{settings.SITE_URL}{ticket.get_absolute_url()}"
 
     def body() -> str:
-        return f"{text()}\n\n{_('Escalation note:')}\n{note}\n\n{link}\n" if note else ""
+        if not note:
+            return ""
+        heading = _("Escalation note:")
+        return f"{text()}\n\n{heading}\n{note}\n\n{link}\n"
 
     staff = {u.pk: u for u in _department_staff(department_id or ticket.department_id)}
     for lead in _leads([from_department_id, department_id or ticket.department_id]):
