@@ -108,6 +108,28 @@ def test_an_edited_receipt_is_sent_as_the_manager_wrote_it(dept, ro_contact, com
     assert _sent_to(ro_contact.email)[0].body.startswith(f"Hi Ana, thanks for ticket {ticket.pk}.")
 
 
+def test_intake_notices_in_each_recipients_language(ro_contact):
+    """"Mail is being held" reaches a Romanian and an English manager each in their language; a
+    too-large email from a Romanian contact is refused in Romanian."""
+    from tests.factories import ManagerFactory
+    from tickets.models import InboundEmail
+
+    ManagerFactory(email="mara@company.com", language="ro")
+    ManagerFactory(email="mike@company.com", language="")
+    held = InboundEmail.objects.create(sha256="0" * 64, fingerprint="a" * 64, from_email="flood@example.com",
+                                       subject="Hi")
+    big = InboundEmail.objects.create(sha256="1" * 64, fingerprint="b" * 64, from_email=ro_contact.email.upper(),
+                                      subject="Poze")
+    mail.outbox.clear()
+    with translation.override("en"):
+        receipts.send_inbound_notice(inbound_id=held.pk, notice="held")
+        receipts.send_inbound_notice(inbound_id=big.pk, notice="too_large")
+    subjects = {m.to[0].lower(): m.subject for m in mail.outbox}
+    assert subjects["mara@company.com"] == "Emailurile de la flood@example.com sunt reținute"
+    assert subjects["mike@company.com"] == "Email from flood@example.com is being held"
+    assert subjects[ro_contact.email] == "Nu am putut deschide un tichet din emailul dumneavoastră"
+
+
 def _close(ticket: Ticket, agent, commit) -> Ticket:
     with time_machine.travel(T0 + timedelta(minutes=10), tick=False), commit():
         services.add_reply(ticket=ticket, body_text="Fixed.", kind="staff", author=agent)
