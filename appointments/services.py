@@ -26,6 +26,7 @@ from appointments import ics
 from appointments.models import Callback
 from crm import services as crm_services
 from helpdesk import datetimes
+from helpdesk.languages import in_language_of
 from tickets import services as ticket_services
 from tickets.models import Ticket, TicketEvent, TicketMessage
 from tickets.models.notifications import NotificationKind
@@ -123,15 +124,18 @@ def _invite(callback: Callback, *, method: str) -> bytes:
 
 
 def _tell_customer(callback: Callback, *, template: str, method: str | None, actor: Any) -> TicketMessage | None:
-    """Post an automatic message on the ticket (emailed to the customer), with the invite."""
+    """Post an automatic message on the ticket (emailed to the customer), with the invite; both
+    in the customer's language (their contact's, else the site's), whoever booked the call."""
     if not callback.ticket.reply_email:
         return None
-    body = render_to_string(template, _context(callback)).strip()
+    ticket = callback.ticket
     attachments = []
-    if method:
-        attachments.append(ticket_services.NewAttachment(
-            name="invite.ics", content=_invite(callback, method=method), content_type="text/calendar",
-        ))
+    with in_language_of(ticket.contact if ticket.contact_id else None):
+        body = render_to_string(template, _context(callback)).strip()
+        if method:
+            attachments.append(ticket_services.NewAttachment(
+                name="invite.ics", content=_invite(callback, method=method), content_type="text/calendar",
+            ))
     return ticket_services.add_reply(
         ticket=callback.ticket, body_text=body, kind=TicketMessage.Kind.SYSTEM, author=actor,
         attachments=attachments, enforce_attachment_policy=False,
@@ -218,7 +222,8 @@ def schedule_callback(
     if getattr(actor, "pk", None) != agent.pk:
         notifications.notify(
             recipients=[agent], kind=NotificationKind.CALLBACK_REMINDER, ticket=ticket,
-            text=_("Callback booked for you on #%(n)s: %(when)s") % {"n": ticket.pk, "when": agent_when},
+            text=lambda: _("Callback booked for you on #%(n)s: %(when)s") % {
+                "n": ticket.pk, "when": when_in(starts_at, agent.timezone)},
         )
     _activity(callback, actor=actor, text=_("Callback booked for %(when)s (ticket #%(n)s)") % {
         "when": when_in(starts_at, callback.customer_timezone), "n": ticket.pk})
@@ -372,11 +377,13 @@ def send_due_reminders(*, now: datetime | None = None, batch: int = REMINDER_BAT
                     "remind_customer",
                 )
             )
-            template = _("Callback at %(when)s on #%(n)s: %(s)s%(phone)s")
+            # Each agent's reminder in their language (notify_many renders it per language).
             rows = [
-                (agent_id, NotificationKind.CALLBACK_REMINDER, ticket_id, template % {
-                    "when": when_in(starts_at, agent_tz), "n": ticket_id, "s": subject,
-                    "phone": f" — {phone}" if phone else ""})
+                (agent_id, NotificationKind.CALLBACK_REMINDER, ticket_id,
+                 lambda ticket_id=ticket_id, starts_at=starts_at, phone=phone, agent_tz=agent_tz, subject=subject:
+                 _("Callback at %(when)s on #%(n)s: %(s)s%(phone)s") % {
+                     "when": when_in(starts_at, agent_tz), "n": ticket_id, "s": subject,
+                     "phone": f" — {phone}" if phone else ""})
                 for _pk, agent_id, ticket_id, starts_at, phone, agent_tz, subject, _remind in due
             ]
             notifications.notify_many(rows, force_email=True)

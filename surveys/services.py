@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from crm import services as crm_services
 from crm.models import StaffProfile
+from helpdesk.languages import all_languages, in_language, in_language_of
 from surveys import delivery, tokens
 from surveys.models import Answer, Invitation, Question, Response, Survey, survey_setting
 from tickets import services as ticket_services
@@ -144,14 +145,19 @@ def send_invitation(*, invitation_id: int) -> bool:
     department = ticket.department
     context = {"invitation": invitation, "ticket": ticket, "link": link,
                "first_name": invitation.contact.first_name if invitation.contact else ""}
+    # In the customer's language (their contact's, else the site's), whoever closed the ticket.
+    with in_language_of(invitation.contact):
+        subject = render_to_string("surveys/email_subject.txt", context).strip()
+        body = render_to_string("surveys/email_body.txt", context)
+        html = render_to_string("surveys/email_body.html", context)
     message = EmailMultiAlternatives(
-        subject=render_to_string("surveys/email_subject.txt", context).strip(),
-        body=render_to_string("surveys/email_body.txt", context),
+        subject=subject,
+        body=body,
         from_email=f"{department.name} <{department.email}>" if department.email else settings.DEFAULT_FROM_EMAIL,
         to=[invitation.email],
         headers={"Auto-Submitted": "auto-generated", "X-Helpdesk-Ticket": str(ticket.pk)},
     )
-    message.attach_alternative(render_to_string("surveys/email_body.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     message.send()
     return True
 
@@ -247,11 +253,16 @@ def _record_on_timeline(invitation: Invitation, response: Response, *, changed: 
 # --- alarms --------------------------------------------------------------------------------
 
 
-def _alarmed_today(user_ids: list[int], marker: str, now: datetime) -> set[int]:
+def _alarmed_today(user_ids: list[int], marker: Any, now: datetime) -> set[int]:
+    """Return who got this alarm in the last day: `marker()` gives its first words in the active
+    language; each recipient's copy is in their own language, so every language's is looked for."""
+    starts = Q()
+    for lang in all_languages():
+        with in_language(lang):
+            starts |= Q(text__startswith=marker())
     return set(
-        Notification.objects.filter(
-            recipient_id__in=user_ids, text__startswith=marker, created_at__gte=now - timedelta(days=1)
-        ).values_list("recipient_id", flat=True)
+        Notification.objects.filter(starts, recipient_id__in=user_ids, created_at__gte=now - timedelta(days=1))
+        .values_list("recipient_id", flat=True)
     )
 
 
@@ -273,15 +284,17 @@ def check_alarms(*, response_id: int, now: datetime | None = None) -> list[str]:
     fired: list[str] = []
     average = Response.objects.filter(submitted_at__gte=since, rating__isnull=False).aggregate(a=Avg("rating"))["a"]
     if average is not None and average < float(survey_setting("SURVEY_ALARM_AVERAGE")):
-        marker = _("CSAT alarm")
         managers = _managers()
-        already = _alarmed_today([m.pk for m in managers], marker, now)
-        text = _("%(m)s: average rating %(a).2f over %(d)s days is under %(t)s. Investigate.") % {
-            "m": marker, "a": average, "d": survey_setting("SURVEY_ALARM_WINDOW_DAYS"),
-            "t": survey_setting("SURVEY_ALARM_AVERAGE")}
+        already = _alarmed_today([m.pk for m in managers], lambda: _("CSAT alarm"), now)
+        window, threshold = survey_setting("SURVEY_ALARM_WINDOW_DAYS"), survey_setting("SURVEY_ALARM_AVERAGE")
+
+        def csat_text() -> str:
+            return _("%(m)s: average rating %(a).2f over %(d)s days is under %(t)s. Investigate.") % {
+                "m": _("CSAT alarm"), "a": average, "d": window, "t": threshold}
+
         notifications.notify(recipients=[m for m in managers if m.pk not in already],
-                             kind=NotificationKind.AUTOMATION, text=text, ticket=ticket, force_email=True,
-                             email_subject=marker, email_body=text)
+                             kind=NotificationKind.AUTOMATION, text=csat_text, ticket=ticket, force_email=True,
+                             email_subject=lambda: _("CSAT alarm"), email_body=csat_text)
         fired.append("average")
     client = ticket.client
     owner = client.account_manager if client else None
@@ -291,11 +304,13 @@ def check_alarms(*, response_id: int, now: datetime | None = None) -> list[str]:
         ).aggregate(n=Count("pk"), p=Count("pk", filter=Q(nps__gte=9)), d=Count("pk", filter=Q(nps__lte=6)))
         score = round(100 * (counts["p"] - counts["d"]) / counts["n"])
         if score < int(survey_setting("SURVEY_ALARM_NPS")):
-            marker = _("NPS alarm")
-            text = _("%(m)s: %(c)s has an NPS of %(s)s (%(n)s answers): churn risk.") % {
-                "m": marker, "c": client.name, "s": score, "n": counts["n"]}
-            if owner.pk not in _alarmed_today([owner.pk], f"{marker}: {client.name}", now):
-                notifications.notify(recipients=[owner], kind=NotificationKind.AUTOMATION, text=text, ticket=ticket,
-                                     force_email=True, email_subject=marker, email_body=text)
+            def nps_text() -> str:
+                return _("%(m)s: %(c)s has an NPS of %(s)s (%(n)s answers): churn risk.") % {
+                    "m": _("NPS alarm"), "c": client.name, "s": score, "n": counts["n"]}
+
+            if owner.pk not in _alarmed_today([owner.pk], lambda: f"{_('NPS alarm')}: {client.name}", now):
+                notifications.notify(recipients=[owner], kind=NotificationKind.AUTOMATION, text=nps_text,
+                                     ticket=ticket, force_email=True, email_subject=lambda: _("NPS alarm"),
+                                     email_body=nps_text)
             fired.append("nps")
     return fired

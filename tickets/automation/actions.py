@@ -13,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from helpdesk.languages import in_language_of
 from tickets import services
 from tickets.automation.registry import ActionContext, Param, register_action
+from tickets.labels import label
 from tickets.models import (
     AutomationRule,
     Department,
@@ -48,15 +50,16 @@ def merge_fields(ticket: Ticket) -> dict[str, str]:
         "ticket_subject": ticket.subject,
         "agent_name": agent.get_full_name() if agent else "",
         "agent_first_name": agent.get_short_name() if agent else "",
-        "department": ticket.department.name,
-        "priority": ticket.priority.name,
-        "status": ticket.status.name,
+        "department": label(ticket.department.name),
+        "priority": label(ticket.priority.name),
+        "status": label(ticket.status.name),
         "ticket_url": settings.SITE_URL + reverse("staff:ticket_detail", args=[ticket.pk]),
     }
 
 
 def render(text: str, ticket: Ticket) -> str:
-    """Fill {merge_fields} in `text`; unknown ones stay as written."""
+    """Fill {merge_fields} in `text`; unknown ones stay as written. The names from the database
+    (department, priority, status) are written in the active language."""
     return text.format_map(_Blank(merge_fields(ticket)))
 
 
@@ -223,9 +226,12 @@ def run_email_customer(ctx: ActionContext) -> str:
         body = reply.body
     if not ctx.ticket.reply_email:
         return _("no customer address: nothing sent")
+    # The rule's text is sent as written; the names it merges in are in the customer's language.
+    with in_language_of(ctx.ticket.contact if ctx.ticket.contact_id else None):
+        body_text = render(body, ctx.ticket)
     services.add_reply(
         ticket=ctx.ticket,
-        body_text=render(body, ctx.ticket),
+        body_text=body_text,
         kind=TicketMessage.Kind.SYSTEM,
         author_name=ctx.ticket.department.name,
         is_automatic=True,
@@ -259,9 +265,13 @@ def run_email_staff(ctx: ActionContext) -> str:
     recipients = staff_recipients(ctx.ticket, ctx.params["to"])
     if not recipients:
         return _("no staff to email")
-    subject = render(ctx.params["subject"], ctx.ticket)
-    body = render(ctx.params.get("body") or ctx.params["subject"], ctx.ticket)
-    notifications.notify(
+    def subject() -> str:
+        return render(ctx.params["subject"], ctx.ticket)
+
+    def body() -> str:
+        return render(ctx.params.get("body") or ctx.params["subject"], ctx.ticket)
+
+    notifications.notify(  # the names merged in, in each recipient's language
         recipients=recipients,
         kind=ctx.params.get("kind", NotificationKind.AUTOMATION),
         ticket=ctx.ticket,

@@ -41,7 +41,7 @@ from tickets.intake.bodies import clean_subject
 from tickets.intake.email import parse_email
 from tickets.intake.message import InboundMessage
 from tickets.intake.queueing import email_time_limit_seconds, mark_too_slow, not_processed_yet
-from tickets.intake.receipts import receipt_values, render_merge_fields
+from tickets.intake.receipts import receipt_text
 from tickets.intake.services import (
     MAX_PARENT_WAITS,
     Intake,
@@ -431,7 +431,7 @@ def _open_tickets(items: list[_Item], intake: Intake, now: object) -> list[tuple
     receipts = [
         TicketMessage(
             ticket=t, kind=TicketMessage.Kind.SYSTEM, author_name=t.department.name[:200],
-            body_text=render_merge_fields(intake.receipt_for(t.department), receipt_values(t)),
+            body_text=receipt_text(intake.receipt_for(t.department), t),
             channel=Channel.EMAIL, delivery_status="pending", created_at=now,
         )
         for t in tickets

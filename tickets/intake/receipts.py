@@ -13,9 +13,12 @@ from django.core.mail import EmailMessage
 from django.core.mail import get_connection as get_mail_connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from crm.models import User
+from crm.models import Contact, User
+from helpdesk.languages import group_by_language, in_language, in_language_of
 from tickets import services
+from tickets.labels import label
 from tickets.models import (
     Department,
     InboundEmail,
@@ -28,7 +31,10 @@ from tickets.threading import make_message_id
 if TYPE_CHECKING:
     from tickets.intake.services import Intake
 
-RECEIPT_FALLBACK = (
+# Used when no predefined reply is titled HELPDESK_RECEIPT_REPLY_TITLE. It is also the text the
+# seeded reply starts with (migration 0005): while that reply is unchanged the receipt is written
+# in the customer's language; a reply a manager edited is sent as the manager wrote it.
+RECEIPT_FALLBACK = gettext_noop(
     "Hello {contact_first_name},\n\n"
     "We received your ticket [Ticket ID: {ticket_number}] “{ticket_subject}”. "
     "Our {department} team will answer as soon as possible.\n"
@@ -80,10 +86,19 @@ def receipt_values(ticket: Ticket) -> dict[str, str]:
         "client_name": ticket.client.name if ticket.client_id else "",
         "ticket_number": str(ticket.pk),
         "ticket_subject": _short(ticket.subject, RECEIPT_SUBJECT_CHARS),
-        "department": ticket.department.name,
+        "department": label(ticket.department.name),
         "agent_name": "",
         "agent_first_name": "",
     }
+
+
+def receipt_text(template: str, ticket: Ticket) -> str:
+    """Return the receipt of this ticket in its contact's language (the site's for strangers and
+    contacts without one): the built-in text translated, the merge fields filled in."""
+    with in_language_of(ticket.contact if ticket.contact_id else None):
+        if template == RECEIPT_FALLBACK:
+            template = _(RECEIPT_FALLBACK)
+        return render_merge_fields(template, receipt_values(ticket))
 
 
 def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessage:
@@ -92,7 +107,7 @@ def send_receipt(*, ticket: Ticket, intake: Intake | None = None) -> TicketMessa
     return services.add_reply(
         ticket=ticket,
         kind=TicketMessage.Kind.SYSTEM,
-        body_text=render_merge_fields(template, receipt_values(ticket)),
+        body_text=receipt_text(template, ticket),
         is_automatic=True,
         author_name=ticket.department.name,
         send=True,
@@ -113,64 +128,73 @@ def _notice_email(subject: str, body: str, to: Iterable[str]) -> EmailMessage:
     )
 
 
-def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
-    """Send the polite refusal to a sender, or tell the managers that mail is being held."""
-    inbound = InboundEmail.objects.filter(pk=inbound_id).select_related("department").first()
-    if inbound is None:
-        return
-    department = inbound.department
-    from_email = f"{department.name} <{department.email}>" if department and department.email else None
-    if notice in ("held", "held_unknown"):
-        managers = list(
-            User.objects.filter(is_active=True, is_staff=True)
-            .filter(Q(is_superuser=True) | Q(staff_profile__role="manager"))
-            .values_list("email", flat=True)
-        )
-        if not managers:
-            return
+def _inbound_notice(notice: str, inbound: InboundEmail) -> tuple[str, str] | None:
+    """Return (subject, body) of a notice in the active language, None for an unknown notice."""
     if notice == "held_unknown":
-        email = _notice_email(
+        return (
             _("Email from unregistered senders is being held"),
             _("More than %(n)d new tickets from unregistered senders arrived within %(m)d minutes. Further "
               "new tickets from senders who are no contact are held, not dropped: review them in the admin "
               "under Inbound emails (state: held) and use “process again” to open tickets from "
               "them.")
             % {"n": settings.HELPDESK_UNKNOWN_SENDERS_RATE_LIMIT, "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
-            managers,
         )
-    elif notice == "held":
-        email = _notice_email(
+    if notice == "held":
+        return (
             _("Email from %(sender)s is being held") % {"sender": inbound.from_email},
             _("%(sender)s sent more than %(n)d new tickets within %(m)d minutes. Further email from this "
               "address is held, not dropped: review it in the admin under Inbound emails (state: held) and "
               "use “process again” to open tickets from it.")
             % {"sender": inbound.from_email, "n": settings.HELPDESK_SENDER_RATE_LIMIT,
                "m": settings.HELPDESK_SENDER_RATE_WINDOW_MINUTES},
-            managers,
+        )
+    if notice == "refused":
+        body = _("Hello,\n\nThank you for your email “%(subject)s”. We can only open support "
+                 "tickets for registered contacts, and %(sender)s is not one of them. Please write from "
+                 "the address registered with us, or ask your company's account administrator to add "
+                 "you.\n\nThis is an automatic message.")
+    elif notice == "too_large":
+        body = _("Hello,\n\nYour email “%(subject)s” is larger than we can accept. Please send "
+                 "it again with smaller attachments, or share them through a link.\n\nThis is an "
+                 "automatic message.")
+    else:
+        return None
+    return (_("We could not open a ticket from your email"),
+            body % {"subject": inbound.subject, "sender": inbound.from_email})
+
+
+def send_inbound_notice(*, inbound_id: int, notice: str) -> None:
+    """Send the polite refusal to a sender, or tell the managers that mail is being held; each in
+    the recipient's language (a manager's, a known contact's, else the site's)."""
+    inbound = InboundEmail.objects.filter(pk=inbound_id).select_related("department").first()
+    if inbound is None:
+        return
+    department = inbound.department
+    from_email = f"{department.name} <{department.email}>" if department and department.email else None
+    if notice in ("held", "held_unknown"):
+        recipients = list(
+            User.objects.filter(is_active=True, is_staff=True)
+            .filter(Q(is_superuser=True) | Q(staff_profile__role="manager"))
+            .values_list("email", "language")
         )
     elif notice in ("refused", "too_large"):
         if not inbound.from_email:
             return
-        if notice == "refused":
-            body = _("Hello,\n\nThank you for your email “%(subject)s”. We can only open support "
-                     "tickets for registered contacts, and %(sender)s is not one of them. Please write from "
-                     "the address registered with us, or ask your company's account administrator to add "
-                     "you.\n\nThis is an automatic message.")
-        else:
-            body = _("Hello,\n\nYour email “%(subject)s” is larger than we can accept. Please send "
-                     "it again with smaller attachments, or share them through a link.\n\nThis is an "
-                     "automatic message.")
-        email = _notice_email(
-            _("We could not open a ticket from your email"),
-            body % {"subject": inbound.subject, "sender": inbound.from_email},
-            [inbound.from_email],
-        )
+        # A refused sender is no contact (the site's language); a too-large email may be a contact's.
+        language = Contact.objects.filter(email__iexact=inbound.from_email).values_list("language", flat=True).first()
+        recipients = [(inbound.from_email, language or "")]
     else:
         return
-    if from_email:
-        email.from_email = from_email
-    email.connection = get_mail_connection()
-    email.send(fail_silently=False)
+    if not recipients:
+        return
+    for language, group in group_by_language(recipients, lambda r: r[1]).items():
+        with in_language(language):
+            subject, body = _inbound_notice(notice, inbound)
+        email = _notice_email(subject, body, [address for address, _lang in group])
+        if from_email:
+            email.from_email = from_email
+        email.connection = get_mail_connection()
+        email.send(fail_silently=False)
 
 
 def on_tickets_created(*, payloads: list[dict], **_kwargs: object) -> None:

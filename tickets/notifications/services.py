@@ -7,10 +7,14 @@ Who is told:
 - customer replied: the assignee;                  - escalated: the (new) department's staff;
 - SLA about to breach / breached: the assignee, or the department's staff when unassigned.
 The actor of a change is never notified of it. Emails go out from a Celery task after commit.
+
+Each recipient reads the bell and the email in their own language (their `language`, else the
+site's): texts are given as functions, rendered once per language under translation.override
+and stored rendered; recipients come with their language, so no query is made per recipient.
 """
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from celery import current_app
@@ -23,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from helpdesk.languages import all_languages, language_of, per_language, recipient_language
 from tickets import hooks
 from tickets.batch_memo import memoized
 from tickets.labels import label
@@ -31,6 +36,17 @@ from tickets.models.notifications import NotificationKind, default_email_kinds
 from tickets.notifications import topbar
 
 logger = logging.getLogger(__name__)
+
+# A text as given to notify(): rendered already (one language for all), or a function of no
+# arguments rendered once in each recipient language.
+Text = str | Callable[[], str]
+
+
+def _renderer(text: Text) -> Callable[[str | None], str]:
+    if callable(text):
+        return per_language(text)
+    return lambda _lang: text
+
 
 SLA_METRICS = {"first_response": gettext_lazy("first response"), "resolution": gettext_lazy("resolution")}
 
@@ -54,38 +70,59 @@ def notify(
     *,
     recipients: Iterable[Any],
     kind: str,
-    text: str,
+    text: Text,
     ticket: Ticket | None = None,
-    email_subject: str = "",
-    email_body: str = "",
+    email_subject: Text = "",
+    email_body: Text = "",
     force_email: bool = False,
     exclude_user_id: int | None = None,
 ) -> list[Notification]:
-    """Create a notification for each recipient and queue the emails they asked for."""
+    """Create a notification for each recipient and queue the emails they asked for.
+
+    Texts given as functions are rendered once per recipient language (the users' `language`,
+    read from the recipients given: no query per recipient); one email task per language.
+    """
     users = {u.pk: u for u in recipients if u.pk != exclude_user_id}
     if not users:
         return []
+    texts, subjects, bodies = _renderer(text), _renderer(email_subject), _renderer(email_body)
+    language = {uid: language_of(user) for uid, user in users.items()}
     now = timezone.now()
     created = Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, kind=kind, ticket=ticket, text=text[:300], created_at=now) for uid in users]
+        [Notification(recipient_id=uid, kind=kind, ticket=ticket, text=texts(language[uid])[:300], created_at=now)
+         for uid in users]
     )
     topbar.forget(user_ids=users)
     by_email = email_kinds_for(users)
-    email_ids = [n.pk for n in created if force_email or kind in by_email[n.recipient_id]]
-    _send_later(email_ids, email_subject, email_body)
+    email_ids: dict[str, list[int]] = {}
+    for n in created:
+        if force_email or kind in by_email[n.recipient_id]:
+            email_ids.setdefault(language[n.recipient_id], []).append(n.pk)
+    for lang, ids in email_ids.items():
+        _send_later(ids, subjects(lang), bodies(lang))
     return created
 
 
-def notify_many(rows: Sequence[tuple[int, str, int, str]], *, force_email: bool = False) -> int:
+def notify_many(rows: Sequence[tuple[int, str, int, Text]], *, force_email: bool = False) -> int:
     """Create notifications in bulk from (recipient id, kind, ticket id, text) rows; return how many.
 
     The sweeps use this: one insert per thousand rows, emails queued in batches. `force_email`
-    emails every one of them whatever the preferences (callback reminders).
+    emails every one of them whatever the preferences (callback reminders). A text given as a
+    function is rendered once per language of its recipients (one query reads the languages).
     """
     if not rows:
         return 0
     now = timezone.now()
     by_email = email_kinds_for({r[0] for r in rows})
+    if any(callable(r[3]) for r in rows):
+        languages = dict(get_user_model().objects.filter(pk__in={r[0] for r in rows}).values_list("pk", "language"))
+        renderers: dict[int, Callable[[str | None], str]] = {}
+        rendered = []
+        for uid, kind, ticket_id, text in rows:
+            if callable(text):
+                text = renderers.setdefault(id(text), _renderer(text))(languages.get(uid))
+            rendered.append((uid, kind, ticket_id, text))
+        rows = rendered
     email_ids: list[int] = []
     total = 0
     for start in range(0, len(rows), 1000):
@@ -184,7 +221,10 @@ def on_tickets_created(*, payloads: Sequence[dict[str, Any]], **_kwargs: Any) ->
         ticket = tickets.get(payload["ticket_id"])
         if ticket is None:
             continue
-        text = _("New ticket #%(n)s in %(d)s: %(s)s") % {"n": ticket.pk, "d": ticket.department, "s": ticket.subject}
+        def text(ticket: Ticket = ticket) -> str:
+            return _("New ticket #%(n)s in %(d)s: %(s)s") % {
+                "n": ticket.pk, "d": label(ticket.department.name), "s": ticket.subject}
+
         rows += [(user.pk, NotificationKind.NEW_TICKET, ticket.pk, text)
                  for user in _department_staff(ticket.department_id) if user.pk != payload.get("actor_id")]
     notify_many(rows)
@@ -198,7 +238,7 @@ def on_assigned(*, ticket_id: int, assignee_id: int | None = None, actor_id: int
         recipients=[ticket.assignee],
         kind=NotificationKind.ASSIGNED,
         ticket=ticket,
-        text=_("Ticket #%(n)s was assigned to you: %(s)s") % {"n": ticket.pk, "s": ticket.subject},
+        text=lambda: _("Ticket #%(n)s was assigned to you: %(s)s") % {"n": ticket.pk, "s": ticket.subject},
         exclude_user_id=actor_id,
     )
 
@@ -211,7 +251,7 @@ def on_customers_replied(*, payloads: Sequence[dict[str, Any]], **_kwargs: Any) 
     }
     rows = [
         (ticket.assignee_id, NotificationKind.CUSTOMER_REPLIED, ticket.pk,
-         _("The customer replied on #%(n)s: %(s)s") % {"n": ticket.pk, "s": ticket.subject})
+         lambda t=ticket: _("The customer replied on #%(n)s: %(s)s") % {"n": t.pk, "s": t.subject})
         for ticket in (tickets.get(p["ticket_id"]) for p in payloads) if ticket is not None
     ]
     notify_many(rows)
@@ -240,16 +280,23 @@ def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: 
     ticket = _ticket(ticket_id)
     if ticket is None:
         return
-    text = _("Ticket #%(n)s was escalated to %(d)s: %(s)s") % {
-        "n": ticket.pk, "d": ticket.department, "s": ticket.subject
-    }
+    def text() -> str:
+        return _("Ticket #%(n)s was escalated to %(d)s: %(s)s") % {
+            "n": ticket.pk, "d": label(ticket.department.name), "s": ticket.subject}
+
     # The email carries the escalation note: what was investigated and why (agent guide, Workflow 3).
     note = (
         TicketMessage.objects.filter(ticket_id=ticket.pk, kind=TicketMessage.Kind.NOTE)
         .order_by("-created_at", "-id").values_list("body_text", flat=True).first() or ""
     )
     link = f"{settings.SITE_URL}{ticket.get_absolute_url()}"
-    body = f"{text}\n\n{_('Escalation note:')}\n{note}\n\n{link}\n" if note else ""
+
+    def body() -> str:
+        if not note:
+            return ""
+        heading = _("Escalation note:")
+        return f"{text()}\n\n{heading}\n{note}\n\n{link}\n"
+
     staff = {u.pk: u for u in _department_staff(department_id or ticket.department_id)}
     for lead in _leads([from_department_id, department_id or ticket.department_id]):
         staff.setdefault(lead.pk, lead)
@@ -257,11 +304,14 @@ def on_escalated(*, ticket_id: int, department_id: int | None = None, actor_id: 
            email_subject=text, email_body=body, exclude_user_id=actor_id)
     escalation = Escalation.objects.filter(pk=escalation_id).first() if escalation_id else None
     if escalation is not None and escalation.awaiting_approval:
-        ask = _("Major escalation of #%(n)s to %(d)s waits for your approval: %(s)s") % {
-            "n": ticket.pk, "d": ticket.department, "s": ticket.subject}
+        def ask() -> str:
+            return _("Major escalation of #%(n)s to %(d)s waits for your approval: %(s)s") % {
+                "n": ticket.pk, "d": label(ticket.department.name), "s": ticket.subject}
+
         approve_link = settings.SITE_URL + reverse("staff:escalations")
         notify(recipients=_managers(), kind=NotificationKind.ESCALATION_APPROVAL, ticket=ticket, text=ask,
-               email_subject=ask, email_body=f"{ask}\n\n{note}\n\n{approve_link}\n", exclude_user_id=actor_id)
+               email_subject=ask, email_body=lambda: f"{ask()}\n\n{note}\n\n{approve_link}\n",
+               exclude_user_id=actor_id)
 
 
 def on_escalation_decided(*, ticket_id: int, escalation_id: int, approved: bool = True,
@@ -273,10 +323,11 @@ def on_escalation_decided(*, ticket_id: int, escalation_id: int, approved: bool 
     if escalation is None:
         return
     ticket = escalation.ticket
-    if approved:
-        text = _("Your major escalation of #%(n)s was approved: %(s)s") % {"n": ticket.pk, "s": ticket.subject}
-    else:
-        text = _("Your escalation of #%(n)s was sent back: %(note)s") % {
+
+    def text() -> str:
+        if approved:
+            return _("Your major escalation of #%(n)s was approved: %(s)s") % {"n": ticket.pk, "s": ticket.subject}
+        return _("Your escalation of #%(n)s was sent back: %(note)s") % {
             "n": ticket.pk, "note": escalation.decision_note}
     recipients = {u.pk: u for u in _leads([escalation.from_department_id, escalation.to_department_id])}
     if escalation.actor is not None:
@@ -285,8 +336,10 @@ def on_escalation_decided(*, ticket_id: int, escalation_id: int, approved: bool 
            exclude_user_id=actor_id)
 
 
-def _notify_followers(ticket_id: int, text_template: str, actor_id: int | None,
+def _notify_followers(ticket_id: int, text_template: Callable[[], str], actor_id: int | None,
                       skip_assignee: bool = False) -> None:
+    """Tell a ticket's followers, each in their language: `text_template()` gives the text with
+    %(n)s (number) and %(s)s (subject) in the active language."""
     from tickets.models import TicketFollower
 
     ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "subject", "assignee_id").first()
@@ -295,7 +348,10 @@ def _notify_followers(ticket_id: int, text_template: str, actor_id: int | None,
     follower_ids = list(TicketFollower.objects.filter(ticket_id=ticket_id).values_list("user_id", flat=True))
     if skip_assignee and ticket.assignee_id:
         follower_ids = [uid for uid in follower_ids if uid != ticket.assignee_id]
-    text = text_template % {"n": ticket.pk, "s": ticket.subject}
+
+    def text() -> str:
+        return text_template() % {"n": ticket.pk, "s": ticket.subject}
+
     notify_many([(uid, NotificationKind.FOLLOWED, ticket.pk, text) for uid in follower_ids if uid != actor_id])
 
 
@@ -309,10 +365,10 @@ def on_followed_replied(*, payloads: Sequence[dict[str, Any]], event: str = "", 
         if payload["ticket_id"] not in followed:
             continue
         if event == "customer_replied":
-            _notify_followers(payload["ticket_id"], _("The customer replied on #%(n)s you follow: %(s)s"),
+            _notify_followers(payload["ticket_id"], lambda: _("The customer replied on #%(n)s you follow: %(s)s"),
                               payload.get("actor_id"), skip_assignee=True)
         else:
-            _notify_followers(payload["ticket_id"], _("A reply was sent on #%(n)s you follow: %(s)s"),
+            _notify_followers(payload["ticket_id"], lambda: _("A reply was sent on #%(n)s you follow: %(s)s"),
                               payload.get("actor_id"))
 
 
@@ -323,8 +379,12 @@ def on_followed_status_changed(*, ticket_id: int, actor_id: int | None = None, a
 
     if not TicketFollower.objects.filter(ticket_id=ticket_id).exists():
         return
-    status = label(TicketStatus.objects.filter(pk=after_id).values_list("name", flat=True).first() or "")
-    template = _("#%(n)s you follow is now {status}: %(s)s").replace("{status}", status.replace("%", "%%"))
+    name = TicketStatus.objects.filter(pk=after_id).values_list("name", flat=True).first() or ""
+
+    def template() -> str:
+        status = label(name)
+        return _("#%(n)s you follow is now {status}: %(s)s").replace("{status}", status.replace("%", "%%"))
+
     _notify_followers(ticket_id, template, actor_id)
 
 
@@ -334,12 +394,20 @@ def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
     Set-based: one INSERT ... SELECT per batch of tickets writes every notification (the sweep
     may report thousands at once); the emails chosen in preferences are queued in batches.
     """
-    what = SLA_METRICS.get(metric, metric)
-    if kind == NotificationKind.SLA_WARNING:
-        template = _("SLA %(what)s due soon on #%(n)s: %(s)s")
-    else:
-        template = _("SLA %(what)s breached on #%(n)s: %(s)s")
-    text = template % {"what": what, "n": "{N}", "s": "{S}"}
+
+    def render() -> str:
+        what = SLA_METRICS.get(metric, metric)
+        if kind == NotificationKind.SLA_WARNING:
+            template = _("SLA %(what)s due soon on #%(n)s: %(s)s")
+        else:
+            template = _("SLA %(what)s breached on #%(n)s: %(s)s")
+        return template % {"what": what, "n": "{N}", "s": "{S}"}
+
+    # Each recipient's text in their language, chosen in SQL from the user's row (site's when unset).
+    texts = per_language(render)
+    languages = all_languages()
+    text_sql = "CASE ru.language " + " ".join(["WHEN %s THEN %s"] * len(languages)) + " ELSE %s END"
+    text_params = [p for lang in languages for p in (lang, texts(lang))] + [texts(recipient_language(""))]
     members = Department.members.through._meta
     user_table = get_user_model()._meta.db_table
     ticket_table = Ticket._meta.db_table
@@ -356,7 +424,8 @@ def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
                 f"""
                 INSERT INTO {Notification._meta.db_table} (recipient_id, kind, ticket_id, text, created_at, emailed)
                 SELECT r.user_id, %s, t.id,
-                       substr(replace(replace(%s, '{{N}}', CAST(t.id AS TEXT)), '{{S}}', t.subject), 1, 300), %s, %s
+                       substr(replace(replace({text_sql}, '{{N}}', CAST(t.id AS TEXT)), '{{S}}', t.subject), 1, 300),
+                       %s, %s
                 FROM {ticket_table} t JOIN (
                     SELECT a.id AS ticket_id, a.assignee_id AS user_id FROM {ticket_table} a
                     WHERE a.id {match} AND a.assignee_id IS NOT NULL
@@ -366,9 +435,10 @@ def notify_sla(*, ticket_ids: Sequence[int], metric: str, kind: str) -> int:
                     JOIN {user_table} u ON u.id = m.{members.get_field("user").column}
                     WHERE d.id {match} AND d.assignee_id IS NULL AND u.is_active AND u.is_staff
                 ) r ON r.ticket_id = t.id
+                JOIN {user_table} ru ON ru.id = r.user_id
                 RETURNING id, recipient_id
                 """,
-                [kind, text, connection.ops.adapt_datetimefield_value(timezone.now()), False,
+                [kind, *text_params, connection.ops.adapt_datetimefield_value(timezone.now()), False,
                  *match_params, *match_params],
             )
             rows += cursor.fetchall()
