@@ -135,6 +135,6 @@ def requeue_pending_messages() -> int:
         if ids:
             TicketMessage.objects.filter(pk__in=ids).update(delivery_attempted_at=timezone.now())
     if ids:
-        logger.warning("outbound messages queued again", extra={"count": len(ids), "first": ids[0]})
+        logger.warning("outbound messages queued again: %d", len(ids), extra={"count": len(ids), "first": ids[0]})
         channels.deliver_many(message_ids=ids)
     return len(ids)
