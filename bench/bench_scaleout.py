@@ -6,14 +6,18 @@ Starts 2 gunicorn servers (one process each, two ports, as two web containers), 
 `manage.py pipe_email` (as a mail server runs it, several at once) and portal tickets posted by
 logged-in customers through HTTP to both servers; one worker is killed (SIGKILL, the whole
 worker) mid-burst. It waits until every email is processed and every receipt sent, and checks:
-every email and every form is one ticket, no receipt went out twice (by Message-ID at the SMTP
-server), no sweep ran twice at once (the sweeps' own locks; beat's runs counted in the workers'
-logs).
+every email and every form is one ticket, every expected receipt (one per email, and one per form
+when HELPDESK_RECEIPT_CHANNELS lists "portal") reached the SMTP server exactly once (by
+Message-ID), no sweep ran twice at once (the sweeps' own locks; beat's runs counted in the
+workers' logs).
 
 A killed worker's half-done batch is rolled back; its rows are claimed again by the requeue
 sweep once HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS (here 20 s) passed, and the sweep runs every
 HELPDESK_REQUEUE_SECONDS (here 5 s). A task the killed worker held unacknowledged comes back
 from Redis after the broker's visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT, here 30 s).
+A receipt task lost with the killed worker (kombu can lose a message a dying worker popped) is
+queued again by the outbound sweep (tickets.outbound.sweep) once the receipt is pending longer than
+HELPDESK_OUTBOUND_GRACE_SECONDS (here 45 s); it runs every HELPDESK_OUTBOUND_SWEEP_SECONDS (here 5 s).
 
 Runs in a throw-away database (`<DATABASE_URL name>_bench_scaleout`), created and dropped here.
 Environment: DATABASE_URL (PostgreSQL), BENCH_REDIS_URL (broker, default redis://127.0.0.1:6379/6),
@@ -204,6 +208,7 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
                "EMAIL_PORT": str(smtp.port), "MEDIA_ROOT": str(work / "media"), "HELPDESK_VAR_DIR": str(work / "var"),
                "HELPDESK_SWEEP_SECONDS": "2", "HELPDESK_REQUEUE_SECONDS": "5",
                "HELPDESK_INBOUND_CLAIM_TIMEOUT_SECONDS": "20", "CELERY_BROKER_VISIBILITY_TIMEOUT": "30",
+               "HELPDESK_OUTBOUND_SWEEP_SECONDS": "5", "HELPDESK_OUTBOUND_GRACE_SECONDS": "45",
                "HELPDESK_SENDER_RATE_LIMIT": "1000", "LOG_LEVEL": "INFO", "ALLOWED_HOSTS": "127.0.0.1"}
         connection.close()
         ports = [free_port(), free_port()]
@@ -258,11 +263,13 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
                 job.result()
         burst = time.perf_counter() - started
 
+        # Receipts: one per email ticket, one per portal ticket when the portal channel gets them.
+        expected = EMAILS + (FORMS if "portal" in settings.HELPDESK_RECEIPT_CHANNELS else 0)
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             pending = InboundEmail.objects.exclude(state="done").count()
             unsent = TicketMessage.objects.filter(kind="system").exclude(delivery_status="sent").count()
-            if pending == 0 and unsent == 0 and sum(smtp.ids.values()) >= EMAILS:
+            if pending == 0 and unsent == 0 and sum(smtp.ids.values()) >= expected:
                 break
             time.sleep(0.5)
         done = time.perf_counter() - started
@@ -274,11 +281,18 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
         receipts_db = Counter(TicketMessage.objects.filter(kind="system", ticket__subject__startswith="Scale email ")
                               .values_list("ticket_id", flat=True))
         twice = sum(1 for n in smtp.ids.values() if n > 1)
+        receipt_ids = Counter(TicketMessage.objects.filter(kind="system", ticket__subject__startswith="Scale ")
+                              .values_list("message_id", flat=True))
+        receipts_once = sum(1 for mid, n in receipt_ids.items() if mid and n == 1 and smtp.ids.get(mid) == 1)
+        stray = sum(n for mid, n in smtp.ids.items() if mid not in receipt_ids)
         sweeps = Counter()
+        requeued = 0
         for n in range(3):
             log = (work / f"worker{n}.log").read_text(errors="replace")
-            for name in ("tickets.sla_sweep", "tickets.automation_sweep", "tickets.requeue_inbound_emails"):
+            for name in ("tickets.sla_sweep", "tickets.automation_sweep", "tickets.requeue_inbound_emails",
+                         "tickets.requeue_outbound_messages"):
                 sweeps[name] += len(re.findall(rf"Task {re.escape(name)}\[[^\]]+\] succeeded", log))
+            requeued += sum(int(c) for c in re.findall(r"outbound messages queued again: (\d+)", log))
         beat_sent = Counter(re.findall(r"Sending due task [\w-]+ \(([\w.]+)\)",
                                        (work / "beat.log").read_text(errors="replace")))
         overlap = sum(max(0, sweeps[name] - beat_sent[name]) for name in sweeps)
@@ -286,6 +300,7 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
             len(email_tickets) == EMAILS and all(n == 1 for n in email_tickets.values())
             and len(form_tickets) == FORMS and all(n == 1 for n in form_tickets.values())
             and len(receipts_db) == EMAILS and all(n == 1 for n in receipts_db.values()) and twice == 0
+            and receipts_once == expected and sum(smtp.ids.values()) == expected and stray == 0
             and overlap == 0
         )
         load = os.getloadavg()[0]
@@ -297,6 +312,7 @@ def main() -> None:  # noqa: PLR0915 (one scenario, start to end)
             f"email tickets {len(email_tickets)} (max per email {max(email_tickets.values(), default=0)}), "
             f"form tickets {len(form_tickets)} (max per form {max(form_tickets.values(), default=0)}), "
             f"receipts {sum(smtp.ids.values())} at SMTP for {len(smtp.ids)} Message-IDs (twice: {twice}), "
+            f"expected {expected}, each exactly once: {receipts_once}, requeued by the outbound sweep {requeued}, "
             f"receipt rows per ticket max {max(receipts_db.values(), default=0)} | sweeps run "
             f"{dict(sweeps)} for beat's sends {dict((k, beat_sent[k]) for k in sweeps)} (more runs than sends: "
             f"{overlap}) | load avg {load:.1f} | logs in {work}"

@@ -9,6 +9,7 @@ from celery.schedules import crontab
 from helpdesk import env
 
 SWEEP_SECONDS = float(env.integer("HELPDESK_SWEEP_SECONDS", 60))
+OUTBOUND_SWEEP_SECONDS = float(env.integer("HELPDESK_OUTBOUND_SWEEP_SECONDS", 300))
 
 SCHEDULE: dict[str, dict] = {
     # Mark first-response / resolution breaches and warnings; fires the breach rules and
@@ -41,6 +42,12 @@ SCHEDULE: dict[str, dict] = {
     # HELPDESK_REQUEUE_SECONDS (default 300) sets its interval.
     "requeue-inbound-emails": {"task": "tickets.requeue_inbound_emails",
                                "schedule": float(env.integer("HELPDESK_REQUEUE_SECONDS", 300))},
+    # Queue again outbound messages (staff replies, receipts, notices) still pending well after they
+    # should have gone: their task was lost with a killed worker (tickets.outbound.sweep).
+    # HELPDESK_OUTBOUND_SWEEP_SECONDS (default 300) sets its interval.
+    "requeue-outbound-messages": {"task": "tickets.requeue_outbound_messages",
+                                  "schedule": OUTBOUND_SWEEP_SECONDS,
+                                  "options": {"expires": max(OUTBOUND_SWEEP_SECONDS - 5, 1)}},
     # Beat's heartbeat: a worker runs it and records the time; /health/ reports its age, so a
     # dead beat (or no worker) shows (helpdesk/health.py).
     "beat-heartbeat": {

@@ -263,6 +263,11 @@ HELPDESK_RECEIPT_REPLY_TITLE = env.string("HELPDESK_RECEIPT_REPLY_TITLE", "Email
 # Channels whose new tickets get that receipt (email tickets: the intake sends theirs).
 HELPDESK_RECEIPT_CHANNELS = env.strings("HELPDESK_RECEIPT_CHANNELS", ["email", "portal", "phone"])
 
+# A pending outbound message (reply, receipt, notice) never tried for this long, or last tried
+# longer than this plus the longest retry countdown (30 min) ago, is queued again by the outbound
+# sweep (tickets.outbound.sweep; its interval: HELPDESK_OUTBOUND_SWEEP_SECONDS in helpdesk/beat.py).
+HELPDESK_OUTBOUND_GRACE_SECONDS = env.integer("HELPDESK_OUTBOUND_GRACE_SECONDS", 600)
+
 # Client portal: may customers choose a priority? (Every level but the most urgent, which staff
 # set after triage; off: the department's default priority.)
 HELPDESK_PORTAL_PRIORITY_CHOICE = env.boolean("HELPDESK_PORTAL_PRIORITY_CHOICE", True)

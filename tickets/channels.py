@@ -30,6 +30,11 @@ def register(channel: str, sender: Sender, *, batch_sender: BatchSender | None =
         _batch_senders.pop(channel, None)
 
 
+def registered() -> list[str]:
+    """Return the channels that have a sender (the outbound sweep queues only their messages)."""
+    return sorted(_senders)
+
+
 def sender_for(channel: str) -> Sender:
     return _senders.get(channel) or _senders["email"]
 

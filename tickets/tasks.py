@@ -11,6 +11,7 @@ from tickets.intake import bulk as inbound_bulk
 from tickets.intake import receipts, reruns
 from tickets.intake import services as inbound_services
 from tickets.models import TicketMessage
+from tickets.outbound import sweep as outbound_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ logger = logging.getLogger(__name__)
     name="tickets.deliver_message",
     autoretry_for=(OSError,),
     retry_backoff=30,
-    retry_backoff_max=1800,
-    max_retries=8,
+    retry_backoff_max=outbound_sweep.RETRY_COUNTDOWN_MAX,
+    max_retries=outbound_sweep.MAX_ATTEMPTS - 1,
     time_limit=120,
     soft_time_limit=100,
     acks_late=True,
@@ -37,7 +38,7 @@ def deliver_message(message_id: int) -> None:
 @shared_task(
     name="tickets.deliver_messages",
     bind=True,
-    max_retries=8,
+    max_retries=outbound_sweep.MAX_ATTEMPTS - 1,
     time_limit=600,
     soft_time_limit=540,
     acks_late=True,
@@ -49,7 +50,7 @@ def deliver_messages(self: object, message_ids: list[int]) -> None:
     twice: each message is marked sent right after it went out and is never sent again."""
     retry = channels.send_many(message_ids=message_ids)
     if retry:
-        countdown = min(30 * 2 ** self.request.retries, 1800)
+        countdown = min(30 * 2 ** self.request.retries, outbound_sweep.RETRY_COUNTDOWN_MAX)
         raise self.retry(args=(retry,), countdown=countdown, exc=OSError(f"{len(retry)} message(s) not sent"))
 
 
@@ -187,6 +188,19 @@ def send_inbound_notice(inbound_id: int, notice: str) -> None:
 def requeue_inbound_emails() -> int:
     """Beat sweep: queue stored emails that no task picked up."""
     return reruns.requeue_inbound_emails()
+
+
+@shared_task(name="tickets.requeue_outbound_messages", time_limit=120, soft_time_limit=100, ignore_result=True)
+def requeue_outbound_messages() -> int | None:
+    """Beat sweep: queue again the outbound messages (replies, receipts, notices) whose delivery
+    task was lost; one sweep at a time (tickets.outbound.sweep)."""
+    from tickets.locks import sweep_lock
+
+    with sweep_lock("outbound-sweep") as acquired:
+        if not acquired:
+            logger.info("outbound sweep still running, skipped")
+            return None
+        return outbound_sweep.requeue_pending_messages()
 
 
 @shared_task(name="tickets.poll_mailboxes", time_limit=600, soft_time_limit=540, acks_late=True)

@@ -360,6 +360,10 @@ class TicketMessage(models.Model):
     cc_emails = models.JSONField(default=list, blank=True)
     delivery_status = models.CharField(max_length=16, blank=True)
     delivery_error = models.TextField(blank=True)
+    # Outbound delivery bookkeeping (tickets.outbound.sweep): sends tried so far, and when the last
+    # one started (or the backstop sweep queued the message again).
+    delivery_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    delivery_attempted_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # The predefined reply the agent started from (the "predefined reply usage" report).
     predefined_reply = models.ForeignKey(
@@ -374,6 +378,8 @@ class TicketMessage(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(predefined_reply__isnull=False), name="tkm_predefined_created"
             ),
+            # The outbound sweep's rows: pending deliveries only (a handful at any time).
+            models.Index(fields=["created_at"], condition=Q(delivery_status="pending"), name="tkm_pending_delivery"),
         ]
 
     def __str__(self) -> str:

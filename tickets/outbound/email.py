@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tickets.models import TicketMessage
 from tickets.outbound.signature import sign
+from tickets.outbound.sweep import claim, failed_attempt, unreached
 from tickets.threading import make_message_id, subject_with_token
 
 logger = logging.getLogger(__name__)
@@ -181,11 +182,10 @@ def _refused(message: TicketMessage, error: str) -> None:
     logger.warning("reply refused by the mail server", extra={"ticket_message": message.pk, "error": error})
 
 
-def _will_retry(message: TicketMessage, exc: BaseException) -> None:
-    """Keep a temporary failure's text on the message (still pending) while it is retried."""
-    TicketMessage.objects.filter(pk=message.pk).exclude(delivery_status="sent").update(
-        delivery_error=f"will retry: {type(exc).__name__}: {exc}"[:1000]
-    )
+def _will_retry(message: TicketMessage, exc: BaseException, *, attempt: int) -> bool:
+    """Keep a temporary failure's text on the message (still pending) while it is retried; at its
+    last try (tickets.outbound.sweep.MAX_ATTEMPTS) fail it with that text. Return whether to retry."""
+    return failed_attempt(message.pk, exc, attempt=attempt)
 
 
 def _sent(message: TicketMessage, started: object) -> None:
@@ -202,20 +202,29 @@ def _sent(message: TicketMessage, started: object) -> None:
 def send_ticket_message(*, message_id: int) -> None:
     """Send one staff reply by email and record the outcome on the message: sent; failed with
     the server's text on a permanent refusal (no retry); a temporary error is raised for the
-    task to retry, its text kept on the still pending message."""
+    task to retry, its text kept on the still pending message (failed at its last try).
+
+    The send claims the message (tickets.outbound.sweep.claim): a second delivery racing this
+    one, or coming after it, sends nothing."""
     message = _outgoing([message_id]).get()
     if not _sendable(message):
         return
     started = timezone.now()
-    try:
-        build_email(message).send(fail_silently=False)
-    except OSError as exc:  # smtplib's errors are OSErrors
-        if error := permanent_refusal(exc):
-            _refused(message, error)
+    failure: BaseException | None = None
+    with claim(message.pk) as attempt:
+        if attempt is None:  # sent, failed, or being sent by another delivery
             return
-        _will_retry(message, exc)
-        raise
-    _sent(message, started)
+        try:
+            build_email(message).send(fail_silently=False)
+        except Exception as exc:  # smtplib's errors are OSErrors
+            if isinstance(exc, OSError) and (error := permanent_refusal(exc)):
+                _refused(message, error)
+            elif _will_retry(message, exc, attempt=attempt) or not isinstance(exc, OSError):
+                failure = exc
+        else:
+            _sent(message, started)
+    if failure is not None:
+        raise failure
 
 
 def send_ticket_messages(*, message_ids: Sequence[int]) -> list[int]:
@@ -234,34 +243,42 @@ def send_ticket_messages(*, message_ids: Sequence[int]) -> list[int]:
     connection = get_connection()
     try:
         connection.open()
-    except OSError:
+    except OSError as exc:
         logger.exception("cannot open the mail connection", extra={"count": len(messages)})
-        return [m.pk for m in messages]
+        return unreached([m.pk for m in messages], exc)
     try:
         for index, message in enumerate(messages):
             started = timezone.now()
-            try:
-                email = build_email(message, thread=threads[message.ticket_id])
-                email.connection = connection
-                email.send(fail_silently=False)
-            except OSError as exc:
-                if error := permanent_refusal(exc):
-                    _refused(message, error)  # smtplib reset the session: go on with the next
+            broken = False
+            # Claimed while it is sent: a delivery racing this one skips it, a later one finds it sent.
+            with claim(message.pk) as attempt:
+                if attempt is None:
                     continue
-                logger.exception("reply not emailed; will retry", extra={"ticket_message": message.pk})
-                _will_retry(message, exc)
-                failed.append(message.pk)
+                try:
+                    email = build_email(message, thread=threads[message.ticket_id])
+                    email.connection = connection
+                    email.send(fail_silently=False)
+                except OSError as exc:
+                    if error := permanent_refusal(exc):
+                        _refused(message, error)  # smtplib reset the session: go on with the next
+                        continue
+                    logger.exception("reply not emailed; will retry", extra={"ticket_message": message.pk})
+                    if _will_retry(message, exc, attempt=attempt):
+                        failed.append(message.pk)
+                    broken = True
+                except Exception as exc:  # left pending: the outbound sweep tries it again later
+                    logger.exception("reply not emailed", extra={"ticket_message": message.pk})
+                    _will_retry(message, exc, attempt=attempt)
+                    continue
+                else:
+                    _sent(message, started)
+            if broken:
                 try:  # the session may be broken: start a fresh one for the rest
                     connection.close()
                     connection.open()
-                except OSError:
-                    failed += [m.pk for m in messages[index + 1:]]
+                except OSError as exc:
+                    failed += unreached([m.pk for m in messages[index + 1:]], exc)
                     break
-                continue
-            except Exception:
-                logger.exception("reply not emailed", extra={"ticket_message": message.pk})
-                continue
-            _sent(message, started)
     finally:
         connection.close()
     return failed
