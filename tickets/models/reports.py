@@ -21,16 +21,11 @@ assignee or no client.
 from django.db import models
 
 
-class ReportDay(models.Model):
-    """The ticket figures of one local day and department: the department's totals (dimension
-    "") and its breakdown by one other dimension ("agent", "service", "priority", "channel",
-    "tier"; `value` is that dimension's key as text, NULL for "none"). A ticket counts once in
-    each dimension, so summing the rows of one dimension gives the totals exactly."""
+class TicketFigures(models.Model):
+    """What the ticket KPIs sum (rollup.TICKET_SUMS): tickets created and their first responses
+    (count, wall-clock and business-hours sums, SLA due/met), tickets closed (count, resolution
+    sums, first-contact resolutions). Shared by `ReportDay` and `ReportPairDay`."""
 
-    day = models.DateField()
-    department_id = models.IntegerField(null=True)
-    dimension = models.CharField(max_length=12, blank=True)
-    value = models.CharField(max_length=32, null=True)
     created = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)
     frt_sum = models.DurationField(null=True)
@@ -43,6 +38,21 @@ class ReportDay(models.Model):
     fcr = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class ReportDay(TicketFigures):
+    """The ticket figures of one local day and department: the department's totals (dimension
+    "") and its breakdown by one other dimension ("agent", "service", "priority", "channel",
+    "tier"; `value` is that dimension's key as text, NULL for "none"). A ticket counts once in
+    each dimension, so summing the rows of one dimension gives the totals exactly."""
+
+    day = models.DateField()
+    department_id = models.IntegerField(null=True)
+    dimension = models.CharField(max_length=12, blank=True)
+    value = models.CharField(max_length=32, null=True)
+
+    class Meta(TicketFigures.Meta):
         constraints = [
             models.UniqueConstraint(fields=["day", "department_id", "dimension", "value"], nulls_distinct=False,
                                     name="report_day_key"),
@@ -71,7 +81,7 @@ class ReportReplyDay(models.Model):
         return f"{self.day} actor {self.actor_id}: {self.replies} replies"
 
 
-class ReportPairDay(models.Model):
+class ReportPairDay(TicketFigures):
     """The same figures as `ReportDay` for one value of a filter dimension broken down by another:
     day x department x (dimension, value) x (by_dimension, by_value), for every ordered pair of
     agent, service, priority, channel and tier. With the page filtered by one of them (and at most
@@ -86,18 +96,8 @@ class ReportPairDay(models.Model):
     value = models.CharField(max_length=32, null=True)
     by_dimension = models.CharField(max_length=12)
     by_value = models.CharField(max_length=32, null=True)
-    created = models.IntegerField(default=0)
-    answered = models.IntegerField(default=0)
-    frt_sum = models.DurationField(null=True)
-    frt_business_sum = models.DurationField(null=True)
-    sla_total = models.IntegerField(default=0)
-    sla_met = models.IntegerField(default=0)
-    closed = models.IntegerField(default=0)
-    resolution_sum = models.DurationField(null=True)
-    resolution_business_sum = models.DurationField(null=True)
-    fcr = models.IntegerField(default=0)
 
-    class Meta:
+    class Meta(TicketFigures.Meta):
         constraints = [
             models.UniqueConstraint(fields=["dimension", "value", "day", "department_id", "by_dimension", "by_value"],
                                     nulls_distinct=False, name="report_pair_day_key"),
