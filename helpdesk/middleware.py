@@ -12,15 +12,21 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 
-def timezone_name(user: object) -> str:
-    """Return the time zone name to show this user's pages in ("" for the site default)."""
+def _preference(user: object, field: str) -> str:
+    """A signed-in person's own setting: a customer's on their contact record (the one staff see
+    and edit in the CRM) when set, else the one on their user; "" when there is none."""
     if not getattr(user, "is_authenticated", False):
         return ""
     if not user.is_staff:
         contact = getattr(user, "contact", None)
-        if contact is not None and contact.timezone:
-            return contact.timezone
-    return getattr(user, "timezone", "") or ""
+        if contact is not None and getattr(contact, field):
+            return getattr(contact, field)
+    return getattr(user, field, "") or ""
+
+
+def timezone_name(user: object) -> str:
+    """Return the time zone name to show this user's pages in ("" for the site default)."""
+    return _preference(user, "timezone")
 
 
 class UserTimezoneMiddleware:
@@ -42,13 +48,7 @@ def language_code(user: object) -> str:
     Staff choose on their user; a customer's choice is kept on their contact record (staff see
     it in the CRM), falling back to their user's.
     """
-    if not getattr(user, "is_authenticated", False):
-        return ""
-    if not user.is_staff:
-        contact = getattr(user, "contact", None)
-        if contact is not None and contact.language:
-            return contact.language
-    return getattr(user, "language", "") or ""
+    return _preference(user, "language")
 
 
 class UserLanguageMiddleware:
